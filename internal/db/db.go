@@ -1,0 +1,239 @@
+// Package db opens the store (SQLite by default, PostgreSQL as the server
+// option), applies the embedded migrations and hides the few differences
+// between the two SQL dialects. Feature packages write plain SQL with `?`
+// placeholders; the DB and Tx types rebind them for PostgreSQL.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// ErrNotFound is returned by store functions when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is the store handle. Reads go to a pool; writes go through Write, which
+// on SQLite uses a separate pool of a single connection so that writers queue
+// in Go instead of failing with "database is locked".
+type DB struct {
+	dialect Dialect
+	read    *sql.DB
+	write   *sql.DB
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL server.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the store named by dsn: a postgres:// URL, or the path of a
+// SQLite file (created with its folder when missing). It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var d *DB
+	var err error
+	if IsPostgres(dsn) {
+		d, err = openPostgres(dsn)
+	} else {
+		d, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.write.PingContext(pingCtx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open %s store: %w", d.dialect, err)
+	}
+	return d, nil
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	pool.SetMaxOpenConns(16)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{dialect: Postgres, read: pool, write: pool}, nil
+}
+
+// sqlitePragmas are applied on every new connection, in this order:
+// wait for locks instead of failing, write-ahead log so readers never block
+// the writer, enforce foreign keys, and fsync at checkpoints only.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+
+func openSQLite(path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open sqlite store: %w", err)
+		}
+	}
+	read, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	// The writer takes its lock when the transaction begins (IMMEDIATE), so
+	// a read inside a write transaction can never fail to upgrade its lock.
+	write, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_txlock=immediate")
+	if err != nil {
+		read.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	return &DB{dialect: SQLite, read: read, write: write}, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.read.Close()
+	if d.write != d.read {
+		err = errors.Join(err, d.write.Close())
+	}
+	return err
+}
+
+// Ping checks that the store answers.
+func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
+
+// Query runs a read query.
+func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.read.QueryContext(ctx, rebind(d.dialect, q), args...)
+}
+
+// QueryRow runs a read query that returns at most one row.
+func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.read.QueryRowContext(ctx, rebind(d.dialect, q), args...)
+}
+
+// Querier is what read functions need: both *DB and *Tx satisfy it, so the
+// same lookup serves a page view and a check inside a write.
+type Querier interface {
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// Dialect tells which SQL engine is behind the store.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Author says who makes a change and why; every write transaction carries
+// one so that revisions can record it.
+type Author struct {
+	Who string
+	Why string
+}
+
+// Write runs fn in one transaction: it commits when fn returns nil and rolls
+// back otherwise, so a write happens completely or not at all.
+func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) error {
+	if author.Who == "" {
+		return errors.New("write: the author of a change is required")
+	}
+	sqlTx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, dialect: d.dialect, Author: author, Now: time.Now().UTC()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Tx is a write transaction with its author and a single clock reading, so
+// every row written by one change carries the same time.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+	Author  Author
+	Now     time.Time
+}
+
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, rebind(t.dialect, q), args...)
+}
+
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, rebind(t.dialect, q), args...)
+}
+
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, rebind(t.dialect, q), args...)
+}
+
+// Prepare prepares a statement for repeated use inside the transaction
+// (bulk imports); the statement is closed when the transaction ends.
+func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, rebind(t.dialect, q))
+}
+
+// Timestamp formats t the way the store keeps times: UTC RFC 3339 text, which
+// sorts correctly in both engines.
+func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+// rebind turns `?` placeholders into PostgreSQL's `$1, $2, ...`, leaving
+// question marks inside quoted literals alone.
+func rebind(d Dialect, q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Placeholders returns "?, ?, ?" for n arguments.
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

@@ -1,0 +1,104 @@
+// Package dbtest gives every test a fresh, migrated store: a SQLite file in
+// the test's temporary folder, and a new database on the PostgreSQL server
+// named by HARMTRACE_TEST_POSTGRES (the test command starts one). Where no
+// server is configured, PostgreSQL tests skip with a message, except under
+// CI=true, where they fail: CI must run both.
+package dbtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+)
+
+// EnvPostgres names the variable holding the DSN of a PostgreSQL server on
+// which tests may create and drop databases.
+const EnvPostgres = "HARMTRACE_TEST_POSTGRES"
+
+// Each runs fn once on a fresh SQLite store and once on a fresh PostgreSQL
+// store, as subtests named "sqlite" and "postgres".
+func Each(t *testing.T, fn func(t *testing.T, store *db.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite returns a fresh migrated SQLite store, closed when the test ends.
+func SQLite(t testing.TB) *db.DB {
+	t.Helper()
+	return open(t, filepath.Join(t.TempDir(), "harmtrace.db"))
+}
+
+// SQLiteDSN returns the path of a fresh, not yet opened SQLite store.
+func SQLiteDSN(t testing.TB) string {
+	return filepath.Join(t.TempDir(), "harmtrace.db")
+}
+
+var dbCounter atomic.Int64
+
+// PostgresDSN creates a new empty database on the test server and returns
+// its DSN; the database is dropped when the test ends.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvPostgres)
+	if admin == "" {
+		msg := EnvPostgres + " is not set: PostgreSQL tests need a server (scripts/test.sh starts one)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	name := fmt.Sprintf("harmtrace_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, dbCounter.Add(1))
+	adminDB, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatalf("open test server: %v", err)
+	}
+	defer adminDB.Close()
+	if _, err := adminDB.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		adminDB, err := sql.Open("pgx", admin)
+		if err != nil {
+			return
+		}
+		defer adminDB.Close()
+		_, _ = adminDB.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("parse %s: %v", EnvPostgres, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Postgres returns a fresh migrated PostgreSQL store, closed and dropped when
+// the test ends.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	return open(t, PostgresDSN(t))
+}
+
+func open(t testing.TB, dsn string) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate %s store: %v", store.Dialect(), strings.TrimSpace(err.Error()))
+	}
+	return store
+}
