@@ -237,3 +237,37 @@ func Placeholders(n int) string {
 	}
 	return strings.Repeat("?, ", n-1) + "?"
 }
+
+// ReplaceSet makes the rows of a link table for one owner exactly values:
+// it deletes the owner's rows and inserts one row per value. table and the
+// column names come from code, never from input.
+func ReplaceSet[T any](ctx context.Context, tx *Tx, table, ownerCol, ownerID, valueCol string, values []T) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE "+ownerCol+" = ?", ownerID); err != nil {
+		return fmt.Errorf("replace %s: %w", table, err)
+	}
+	for _, v := range values {
+		q := "INSERT INTO " + table + " (" + ownerCol + ", " + valueCol + ") VALUES (?, ?)"
+		if _, err := tx.Exec(ctx, q, ownerID, v); err != nil {
+			return fmt.Errorf("replace %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// Column reads the first column of every row of a query.
+func Column[T any](ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

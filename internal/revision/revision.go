@@ -1,0 +1,157 @@
+// Package revision keeps the history of every record: who changed what,
+// when and why, field by field. A correction stays visible forever: the
+// revisions table is only ever appended to.
+package revision
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+)
+
+// Actions of a revision.
+const (
+	Create = "create"
+	Update = "update"
+	Delete = "delete"
+)
+
+// Change is one field's old and new value (JSON; null when absent).
+type Change struct {
+	Field string          `json:"field"`
+	Old   json.RawMessage `json:"old"`
+	New   json.RawMessage `json:"new"`
+}
+
+// Revision is one recorded change of one record.
+type Revision struct {
+	ID         int64     `json:"id"`
+	RecordKind string    `json:"record_kind"`
+	RecordID   string    `json:"record_id"`
+	Action     string    `json:"action"`
+	Author     string    `json:"author"`
+	Reason     string    `json:"reason"`
+	Changes    []Change  `json:"changes"`
+	Time       time.Time `json:"time"`
+}
+
+// ignored fields are bookkeeping, not content: they change on every write.
+var ignored = map[string]bool{"created": true, "updated": true}
+
+// Record compares before and after (either may be nil for a create or a
+// delete) field by field through their JSON form, and appends a revision
+// when anything differs. It reports whether it did.
+func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) (bool, error) {
+	oldFields, err := fields(before)
+	if err != nil {
+		return false, err
+	}
+	newFields, err := fields(after)
+	if err != nil {
+		return false, err
+	}
+	changes := Diff(oldFields, newFields)
+	action := Update
+	switch {
+	case isNil(before):
+		action = Create
+	case isNil(after):
+		action = Delete
+	}
+	if len(changes) == 0 && action == Update {
+		return false, nil
+	}
+	body, err := json.Marshal(changes)
+	if err != nil {
+		return false, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO revisions (record_kind, record_id, action, author, reason, changes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, kind, id, action, tx.Author.Who, tx.Author.Why, string(body), db.Timestamp(tx.Now))
+	if err != nil {
+		return false, fmt.Errorf("record revision of %s: %w", id, err)
+	}
+	return true, nil
+}
+
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+func fields(v any) (map[string]json.RawMessage, error) {
+	if isNil(v) {
+		return nil, nil
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Diff lists the fields whose JSON differs between old and new, sorted by
+// name. A field absent on one side counts as null.
+func Diff(old, new map[string]json.RawMessage) []Change {
+	names := map[string]bool{}
+	for k := range old {
+		names[k] = true
+	}
+	for k := range new {
+		names[k] = true
+	}
+	var out []Change
+	for k := range names {
+		if ignored[k] {
+			continue
+		}
+		o, n := orNull(old[k]), orNull(new[k])
+		if string(o) != string(n) {
+			out = append(out, Change{Field: k, Old: o, New: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+func orNull(v json.RawMessage) json.RawMessage {
+	if len(v) == 0 {
+		return json.RawMessage("null")
+	}
+	return v
+}
+
+// List returns the revisions of one record, oldest first.
+func List(ctx context.Context, q db.Querier, recordID string) ([]Revision, error) {
+	rows, err := q.Query(ctx, `SELECT id, record_kind, record_id, action, author, reason, changes, created_at
+		FROM revisions WHERE record_id = ? ORDER BY id`, recordID)
+	if err != nil {
+		return nil, fmt.Errorf("list revisions: %w", err)
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		var r Revision
+		var changes, at string
+		if err := rows.Scan(&r.ID, &r.RecordKind, &r.RecordID, &r.Action, &r.Author, &r.Reason, &changes, &at); err != nil {
+			return nil, fmt.Errorf("list revisions: %w", err)
+		}
+		if err := json.Unmarshal([]byte(changes), &r.Changes); err != nil {
+			return nil, fmt.Errorf("revision %d: %w", r.ID, err)
+		}
+		r.Time, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,280 @@
+package trace
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/validate"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// DefaultTLP marks records that arrive without a marking. Data about
+// victims is sensitive, so nothing is public until someone marks it clear.
+const DefaultTLP = "amber"
+
+// Incident is one cyberattack, counted once however many sources report it.
+type Incident struct {
+	ID            string   `json:"id"`
+	Title         string   `json:"title"`
+	Summary       string   `json:"summary,omitempty"`
+	AttackTypes   []string `json:"attack_types"`
+	Determination string   `json:"determination"`
+	Start         Date     `json:"start,omitempty"`
+	End           Date     `json:"end,omitempty"`
+	Discovered    Date     `json:"discovered,omitempty"`
+	Disclosed     Date     `json:"disclosed,omitempty"`
+	Victims       []Victim `json:"victims,omitempty"`
+	// Countries affected, ISO 3166-1 alpha-2.
+	Countries  []string `json:"countries,omitempty"`
+	CampaignID string   `json:"campaign_id,omitempty"`
+	TLP        string   `json:"tlp"`
+	// Articles are the offence articles (7–17) of the UN Convention against
+	// Cybercrime that the conduct falls under.
+	Articles  []int     `json:"convention_articles,omitempty"`
+	SourceIDs []string  `json:"source_ids"`
+	Created   time.Time `json:"created,omitzero"`
+	Updated   time.Time `json:"updated,omitzero"`
+}
+
+// Victim is an organisation's part in an incident.
+type Victim struct {
+	OrganisationID string `json:"organisation_id"`
+	Role           string `json:"role"`
+}
+
+// Normalise trims text, sorts and deduplicates lists, and fills defaults,
+// so that the same incident always compares equal.
+func (in *Incident) Normalise() {
+	in.Title = strings.TrimSpace(in.Title)
+	in.Summary = strings.TrimSpace(in.Summary)
+	in.AttackTypes = sortedSet(in.AttackTypes)
+	in.Determination = strings.TrimSpace(in.Determination)
+	for i := range in.Victims {
+		if in.Victims[i].Role == "" {
+			in.Victims[i].Role = "victim"
+		}
+	}
+	slices.SortFunc(in.Victims, func(a, b Victim) int {
+		return strings.Compare(a.OrganisationID+" "+a.Role, b.OrganisationID+" "+b.Role)
+	})
+	in.Victims = slices.Compact(in.Victims)
+	for i, c := range in.Countries {
+		in.Countries[i] = strings.ToUpper(strings.TrimSpace(c))
+	}
+	in.Countries = sortedSet(in.Countries)
+	if in.TLP == "" {
+		in.TLP = DefaultTLP
+	}
+	in.TLP = strings.ToLower(in.TLP)
+	slices.Sort(in.Articles)
+	in.Articles = slices.Compact(in.Articles)
+	in.SourceIDs = sortedSet(in.SourceIDs)
+}
+
+func sortedSet(v []string) []string {
+	v = cleanList(v)
+	slices.Sort(v)
+	return v
+}
+
+// Validate names every field at fault; references are checked by SaveIncident.
+func (in *Incident) Validate() error {
+	var errs validate.Errors
+	errs.Check("id", checkID(in.ID, "incident"))
+	if in.Title == "" {
+		errs.Add("title", "is required")
+	}
+	if len(in.AttackTypes) == 0 {
+		errs.Add("attack_types", "at least one is required (use \"other\" when unknown)")
+	}
+	for i, t := range in.AttackTypes {
+		errs.Check(fmt.Sprintf("attack_types[%d]", i), vocab.AttackTypes.Check(t))
+	}
+	errs.Check("determination", vocab.Determinations.Check(in.Determination))
+	errs.Check("start", in.Start.Check())
+	errs.Check("end", in.End.Check())
+	errs.Check("discovered", in.Discovered.Check())
+	errs.Check("disclosed", in.Disclosed.Check())
+	if in.Start != "" && in.End != "" && lastDay(in.End) < string(in.Start) {
+		errs.Add("end", "%s is before start %s", in.End, in.Start)
+	}
+	for i, v := range in.Victims {
+		errs.Check(fmt.Sprintf("victims[%d].role", i), vocab.VictimRoles.Check(v.Role))
+	}
+	for i, c := range in.Countries {
+		errs.Check(fmt.Sprintf("countries[%d]", i), checkCountry(c))
+	}
+	errs.Check("tlp", vocab.TLP.Check(in.TLP))
+	for i, a := range in.Articles {
+		if _, ok := vocab.LookupArticle(a); !ok {
+			errs.Add(fmt.Sprintf("convention_articles[%d]", i), "%d is not an offence article of the UN Convention against Cybercrime (7–17)", a)
+		}
+	}
+	if len(in.SourceIDs) == 0 {
+		errs.Add("source_ids", "an incident cites at least one source")
+	}
+	return errs.Err()
+}
+
+// checkRefs names every reference to a record that does not exist.
+func (in *Incident) checkRefs(ctx context.Context, q db.Querier) error {
+	var errs validate.Errors
+	for i, v := range in.Victims {
+		errs.Check(fmt.Sprintf("victims[%d].organisation_id", i), mustExist(ctx, q, "organisations", v.OrganisationID))
+	}
+	if in.CampaignID != "" {
+		errs.Check("campaign_id", mustExist(ctx, q, "campaigns", in.CampaignID))
+	}
+	for i, id := range in.SourceIDs {
+		errs.Check(fmt.Sprintf("source_ids[%d]", i), mustExist(ctx, q, "sources", id))
+	}
+	return errs.Err()
+}
+
+// mustExist returns an error unless table has a row with id.
+func mustExist(ctx context.Context, q db.Querier, table, id string) error {
+	var n int
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE id = ?", id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("no %s with id %q", strings.TrimSuffix(table, "s"), id)
+	}
+	return nil
+}
+
+var incidents = saver[Incident]{kind: "incident", get: GetIncident, put: putIncident}
+
+// SaveIncident creates or updates an incident with its victims, countries,
+// attack types, articles and sources, and reports whether anything changed.
+func SaveIncident(ctx context.Context, tx *db.Tx, in *Incident) (bool, error) {
+	if in.ID == "" {
+		in.ID = NewID("incident")
+	}
+	in.Normalise()
+	if err := in.Validate(); err != nil {
+		return false, err
+	}
+	if err := in.checkRefs(ctx, tx); err != nil {
+		return false, err
+	}
+	return incidents.save(ctx, tx, in.ID, in)
+}
+
+// DeleteIncident deletes an incident with its harms and attributions.
+func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
+	return incidents.remove(ctx, tx, id, "incidents")
+}
+
+func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) error {
+	now := db.Timestamp(tx.Now)
+	var campaign any
+	if in.CampaignID != "" {
+		campaign = in.CampaignID
+	}
+	args := []any{in.Title, in.Summary, in.Determination, string(in.Start), string(in.End), string(in.Discovered),
+		string(in.Disclosed), campaign, in.TLP, now, in.ID}
+	var err error
+	if exists {
+		_, err = tx.Exec(ctx, `UPDATE incidents SET title = ?, summary = ?, determination = ?, start_date = ?,
+			end_date = ?, discovered_date = ?, disclosed_date = ?, campaign_id = ?, tlp = ?, updated_at = ?
+			WHERE id = ?`, args...)
+	} else {
+		_, err = tx.Exec(ctx, `INSERT INTO incidents (title, summary, determination, start_date, end_date,
+			discovered_date, disclosed_date, campaign_id, tlp, updated_at, id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+	}
+	if err != nil {
+		return err
+	}
+	return putIncidentLinks(ctx, tx, in)
+}
+
+func putIncidentLinks(ctx context.Context, tx *db.Tx, in *Incident) error {
+	if err := db.ReplaceSet(ctx, tx, "incident_attack_types", "incident_id", in.ID, "attack_type", in.AttackTypes); err != nil {
+		return err
+	}
+	if err := db.ReplaceSet(ctx, tx, "incident_countries", "incident_id", in.ID, "country", in.Countries); err != nil {
+		return err
+	}
+	if err := db.ReplaceSet(ctx, tx, "incident_articles", "incident_id", in.ID, "article", in.Articles); err != nil {
+		return err
+	}
+	if err := db.ReplaceSet(ctx, tx, "incident_sources", "incident_id", in.ID, "source_id", in.SourceIDs); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM incident_victims WHERE incident_id = ?`, in.ID); err != nil {
+		return err
+	}
+	for _, v := range in.Victims {
+		if _, err := tx.Exec(ctx, `INSERT INTO incident_victims (incident_id, organisation_id, role) VALUES (?, ?, ?)`,
+			in.ID, v.OrganisationID, v.Role); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetIncident returns the incident with id and its links, or db.ErrNotFound.
+func GetIncident(ctx context.Context, q db.Querier, id string) (*Incident, error) {
+	var in Incident
+	var start, end, discovered, disclosed, created, updated string
+	var campaign sql.NullString
+	err := q.QueryRow(ctx, `SELECT id, title, summary, determination, start_date, end_date, discovered_date,
+		disclosed_date, campaign_id, tlp, created_at, updated_at FROM incidents WHERE id = ?`, id).
+		Scan(&in.ID, &in.Title, &in.Summary, &in.Determination, &start, &end, &discovered, &disclosed,
+			&campaign, &in.TLP, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("incident %s: %w", id, db.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get incident %s: %w", id, err)
+	}
+	in.Start, in.End, in.Discovered, in.Disclosed = Date(start), Date(end), Date(discovered), Date(disclosed)
+	in.CampaignID = campaign.String
+	in.Created, in.Updated = parseTime(created), parseTime(updated)
+	if err := loadIncidentLinks(ctx, q, &in); err != nil {
+		return nil, fmt.Errorf("get incident %s: %w", id, err)
+	}
+	return &in, nil
+}
+
+func loadIncidentLinks(ctx context.Context, q db.Querier, in *Incident) error {
+	var err error
+	if in.AttackTypes, err = db.Column[string](ctx, q, `SELECT attack_type FROM incident_attack_types WHERE incident_id = ? ORDER BY attack_type`, in.ID); err != nil {
+		return err
+	}
+	if in.Countries, err = db.Column[string](ctx, q, `SELECT country FROM incident_countries WHERE incident_id = ? ORDER BY country`, in.ID); err != nil {
+		return err
+	}
+	if in.Articles, err = db.Column[int](ctx, q, `SELECT article FROM incident_articles WHERE incident_id = ? ORDER BY article`, in.ID); err != nil {
+		return err
+	}
+	if in.SourceIDs, err = db.Column[string](ctx, q, `SELECT source_id FROM incident_sources WHERE incident_id = ? ORDER BY source_id`, in.ID); err != nil {
+		return err
+	}
+	rows, err := q.Query(ctx, `SELECT organisation_id, role FROM incident_victims WHERE incident_id = ? ORDER BY organisation_id, role`, in.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v Victim
+		if err := rows.Scan(&v.OrganisationID, &v.Role); err != nil {
+			return err
+		}
+		in.Victims = append(in.Victims, v)
+	}
+	return rows.Err()
+}
+
+// IncidentIDs returns the ids of all incidents, oldest start first.
+func IncidentIDs(ctx context.Context, q db.Querier) ([]string, error) {
+	return db.Column[string](ctx, q, `SELECT id FROM incidents ORDER BY start_date, id`)
+}

@@ -1,0 +1,111 @@
+package trace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
+)
+
+// saver describes how one kind of record is read and written, so that every
+// kind is saved the same way: validate, compare with the stored version,
+// record a revision of what changed, then write.
+type saver[T any] struct {
+	kind string
+	get  func(ctx context.Context, q db.Querier, id string) (*T, error)
+	// put writes rec; exists tells whether to update or insert.
+	put func(ctx context.Context, tx *db.Tx, rec *T, exists bool) error
+}
+
+// save stores rec under id and reports whether anything changed. Saving a
+// record identical to the stored one writes nothing, which is what makes a
+// re-import a no-op.
+func (s saver[T]) save(ctx context.Context, tx *db.Tx, id string, rec *T) (bool, error) {
+	old, err := s.get(ctx, tx, id)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return false, err
+	}
+	changed, err := revision.Record(ctx, tx, s.kind, id, old, rec)
+	if err != nil || !changed {
+		return false, err
+	}
+	if err := s.put(ctx, tx, rec, old != nil); err != nil {
+		return false, fmt.Errorf("save %s %s: %w", s.kind, id, err)
+	}
+	return true, nil
+}
+
+// remove deletes the record after recording its last state.
+func (s saver[T]) remove(ctx context.Context, tx *db.Tx, id, table string) error {
+	old, err := s.get(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := revision.Record(ctx, tx, s.kind, id, old, nil); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE id = ?", id); err != nil {
+		return fmt.Errorf("delete %s %s: %w", s.kind, id, err)
+	}
+	return nil
+}
+
+// saveNameKeys makes the record's matching keys those of its names.
+func saveNameKeys(ctx context.Context, tx *db.Tx, kind, id string, names []string) error {
+	seen := map[string]bool{}
+	var keys []string
+	for _, n := range names {
+		if k := NameKey(n); k != "" && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM name_keys WHERE record_id = ?`, id); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.Exec(ctx, `INSERT INTO name_keys (record_kind, name_key, record_id) VALUES (?, ?, ?)`, kind, k, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindByName returns the ids of records of kind whose name or alias matches
+// name after normalisation.
+func FindByName(ctx context.Context, q db.Querier, kind, name string) ([]string, error) {
+	return db.Column[string](ctx, q, `SELECT record_id FROM name_keys WHERE record_kind = ? AND name_key = ? ORDER BY record_id`,
+		kind, NameKey(name))
+}
+
+func encodeList(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func decodeList(s string) []string {
+	var v []string
+	_ = json.Unmarshal([]byte(s), &v)
+	return v
+}
+
+// cleanList trims values, drops empty ones and duplicates, keeps order.
+func cleanList(v []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range v {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

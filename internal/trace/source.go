@@ -1,0 +1,146 @@
+package trace
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/validate"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// Source is where a claim comes from. Every incident, attribution and harm
+// figure cites at least one.
+type Source struct {
+	ID        string `json:"id"`
+	URL       string `json:"url,omitempty"`
+	Title     string `json:"title"`
+	Publisher string `json:"publisher,omitempty"`
+	Published Date   `json:"published,omitempty"`
+	Kind      string `json:"kind"`
+	// Reliability (A–F) and Credibility (1–6) are the admiralty scale's
+	// judgement of the source and of the information it gives.
+	Reliability string    `json:"reliability"`
+	Credibility int       `json:"credibility"`
+	Created     time.Time `json:"created,omitzero"`
+	Updated     time.Time `json:"updated,omitzero"`
+}
+
+// Normalise trims text and fills the admiralty scale's "cannot be judged"
+// when no judgement is given.
+func (s *Source) Normalise() {
+	s.URL = strings.TrimSpace(s.URL)
+	s.Title = strings.TrimSpace(s.Title)
+	s.Publisher = strings.TrimSpace(s.Publisher)
+	s.Reliability = strings.ToUpper(strings.TrimSpace(s.Reliability))
+	if s.Reliability == "" {
+		s.Reliability = "F"
+	}
+	if s.Credibility == 0 {
+		s.Credibility = 6
+	}
+	if s.Title == "" {
+		s.Title = s.URL
+	}
+}
+
+// Validate names every field at fault.
+func (s *Source) Validate() error {
+	var errs validate.Errors
+	errs.Check("id", checkID(s.ID, "source"))
+	if s.Title == "" {
+		errs.Add("title", "is required (or give a url)")
+	}
+	if s.URL != "" {
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.Add("url", "%q is not an http(s) URL", s.URL)
+		}
+	}
+	errs.Check("published", s.Published.Check())
+	errs.Check("kind", vocab.SourceKinds.Check(s.Kind))
+	errs.Check("reliability", vocab.Reliability.Check(s.Reliability))
+	if s.Credibility < 1 || s.Credibility > 6 {
+		errs.Add("credibility", "%d is not on the admiralty scale (1 confirmed … 6 cannot be judged)", s.Credibility)
+	}
+	return errs.Err()
+}
+
+var sources = saver[Source]{kind: "source", get: GetSource, put: putSource}
+
+// SaveSource creates or updates a source and reports whether anything changed.
+func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (bool, error) {
+	if s.ID == "" {
+		s.ID = NewID("source")
+	}
+	s.Normalise()
+	if err := s.Validate(); err != nil {
+		return false, err
+	}
+	return sources.save(ctx, tx, s.ID, s)
+}
+
+func putSource(ctx context.Context, tx *db.Tx, s *Source, exists bool) error {
+	now := db.Timestamp(tx.Now)
+	args := []any{s.URL, s.Title, s.Publisher, string(s.Published), s.Kind, s.Reliability, s.Credibility, now, s.ID}
+	if exists {
+		_, err := tx.Exec(ctx, `UPDATE sources SET url = ?, title = ?, publisher = ?, published = ?, kind = ?,
+			reliability = ?, credibility = ?, updated_at = ? WHERE id = ?`, args...)
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO sources (url, title, publisher, published, kind, reliability, credibility,
+		updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+	return err
+}
+
+const sourceColumns = `id, url, title, publisher, published, kind, reliability, credibility, created_at, updated_at`
+
+func scanSource(row interface{ Scan(...any) error }) (*Source, error) {
+	var s Source
+	var published, created, updated string
+	err := row.Scan(&s.ID, &s.URL, &s.Title, &s.Publisher, &published, &s.Kind, &s.Reliability, &s.Credibility, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	s.Published = Date(published)
+	s.Created, s.Updated = parseTime(created), parseTime(updated)
+	return &s, nil
+}
+
+// GetSource returns the source with id, or db.ErrNotFound.
+func GetSource(ctx context.Context, q db.Querier, id string) (*Source, error) {
+	s, err := scanSource(q.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("source %s: %w", id, db.ErrNotFound)
+	}
+	return s, err
+}
+
+// FindSourceByURL returns the id of a source with this URL, or "".
+func FindSourceByURL(ctx context.Context, q db.Querier, u string) (string, error) {
+	if u == "" {
+		return "", nil
+	}
+	ids, err := db.Column[string](ctx, q, `SELECT id FROM sources WHERE url = ? ORDER BY id LIMIT 1`, u)
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// SourcesOf returns the sources with the given ids, in that order.
+func SourcesOf(ctx context.Context, q db.Querier, ids []string) ([]Source, error) {
+	var out []Source
+	for _, id := range ids {
+		s, err := GetSource(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, nil
+}
