@@ -147,27 +147,27 @@ func (h *Harm) checkRefs(ctx context.Context, q db.Querier) error {
 	return errs.Err()
 }
 
-// Save creates or updates a harm and reports whether anything changed.
-func Save(ctx context.Context, tx *db.Tx, h *Harm) (bool, error) {
+// Save creates or updates a harm and tells what it did.
+func Save(ctx context.Context, tx *db.Tx, h *Harm) (revision.Outcome, error) {
 	if h.ID == "" {
 		h.ID = trace.NewID("impact")
 	}
 	h.Normalise()
 	if err := h.Validate(); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	if err := h.checkRefs(ctx, tx); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	old, err := Get(ctx, tx, h.ID)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return false, err
+		return revision.Unchanged, err
 	}
-	changed, err := revision.Record(ctx, tx, "harm", h.ID, old, h)
-	if err != nil || !changed {
-		return false, err
+	outcome, err := revision.Record(ctx, tx, "harm", h.ID, old, h)
+	if err != nil || outcome == revision.Unchanged {
+		return outcome, err
 	}
-	return true, put(ctx, tx, h, old != nil)
+	return outcome, put(ctx, tx, h, old != nil)
 }
 
 func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {

@@ -40,20 +40,29 @@ type Revision struct {
 	Time       time.Time `json:"time"`
 }
 
+// Outcome tells what saving a record did.
+type Outcome int
+
+const (
+	Unchanged Outcome = iota
+	Created
+	Updated
+)
+
 // ignored fields are bookkeeping, not content: they change on every write.
 var ignored = map[string]bool{"created": true, "updated": true}
 
 // Record compares before and after (either may be nil for a create or a
 // delete) field by field through their JSON form, and appends a revision
-// when anything differs. It reports whether it did.
-func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) (bool, error) {
+// when anything differs. It tells what it recorded.
+func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) (Outcome, error) {
 	oldFields, err := fields(before)
 	if err != nil {
-		return false, err
+		return Unchanged, err
 	}
 	newFields, err := fields(after)
 	if err != nil {
-		return false, err
+		return Unchanged, err
 	}
 	changes := Diff(oldFields, newFields)
 	action := Update
@@ -64,18 +73,21 @@ func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) 
 		action = Delete
 	}
 	if len(changes) == 0 && action == Update {
-		return false, nil
+		return Unchanged, nil
 	}
 	body, err := json.Marshal(changes)
 	if err != nil {
-		return false, err
+		return Unchanged, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO revisions (record_kind, record_id, action, author, reason, changes, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, kind, id, action, tx.Author.Who, tx.Author.Why, string(body), db.Timestamp(tx.Now))
 	if err != nil {
-		return false, fmt.Errorf("record revision of %s: %w", id, err)
+		return Unchanged, fmt.Errorf("record revision of %s: %w", id, err)
 	}
-	return true, nil
+	if action == Create {
+		return Created, nil
+	}
+	return Updated, nil
 }
 
 func isNil(v any) bool {

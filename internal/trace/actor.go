@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
@@ -51,14 +52,14 @@ func (a *Actor) Validate() error {
 
 var actors = saver[Actor]{kind: "actor", get: GetActor, put: putActor}
 
-// SaveActor creates or updates an actor and reports whether anything changed.
-func SaveActor(ctx context.Context, tx *db.Tx, a *Actor) (bool, error) {
+// SaveActor creates or updates an actor and tells what it did.
+func SaveActor(ctx context.Context, tx *db.Tx, a *Actor) (revision.Outcome, error) {
 	if a.ID == "" {
 		a.ID = NewID("threat-actor")
 	}
 	a.Normalise()
 	if err := a.Validate(); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	return actors.save(ctx, tx, a.ID, a)
 }
@@ -148,15 +149,15 @@ func (c *Campaign) Validate() error {
 
 var campaigns = saver[Campaign]{kind: "campaign", get: GetCampaign, put: putCampaign}
 
-// SaveCampaign creates or updates a campaign and reports whether anything changed.
-func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (bool, error) {
+// SaveCampaign creates or updates a campaign and tells what it did.
+func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (revision.Outcome, error) {
 	if c.ID == "" {
 		c.ID = NewID("campaign")
 	}
 	c.Name = strings.TrimSpace(c.Name)
 	c.Description = strings.TrimSpace(c.Description)
 	if err := c.Validate(); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	return campaigns.save(ctx, tx, c.ID, c)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
@@ -70,7 +71,7 @@ var attributions = saver[Attribution]{kind: "attribution", get: GetAttribution, 
 
 // SaveAttribution creates or updates an attribution and reports whether
 // anything changed.
-func SaveAttribution(ctx context.Context, tx *db.Tx, a *Attribution) (bool, error) {
+func SaveAttribution(ctx context.Context, tx *db.Tx, a *Attribution) (revision.Outcome, error) {
 	if a.ID == "" {
 		a.ID = NewID("relationship")
 	}
@@ -78,10 +79,10 @@ func SaveAttribution(ctx context.Context, tx *db.Tx, a *Attribution) (bool, erro
 	a.Basis = strings.TrimSpace(a.Basis)
 	a.SourceIDs = sortedSet(a.SourceIDs)
 	if err := a.Validate(); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	if err := a.checkRefs(ctx, tx); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	return attributions.save(ctx, tx, a.ID, a)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
@@ -152,17 +153,17 @@ func mustExist(ctx context.Context, q db.Querier, table, id string) error {
 var incidents = saver[Incident]{kind: "incident", get: GetIncident, put: putIncident}
 
 // SaveIncident creates or updates an incident with its victims, countries,
-// attack types, articles and sources, and reports whether anything changed.
-func SaveIncident(ctx context.Context, tx *db.Tx, in *Incident) (bool, error) {
+// attack types, articles and sources, and tells what it did.
+func SaveIncident(ctx context.Context, tx *db.Tx, in *Incident) (revision.Outcome, error) {
 	if in.ID == "" {
 		in.ID = NewID("incident")
 	}
 	in.Normalise()
 	if err := in.Validate(); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	if err := in.checkRefs(ctx, tx); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	return incidents.save(ctx, tx, in.ID, in)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
@@ -86,14 +87,14 @@ func checkCountry(code string) error {
 var organisations = saver[Organisation]{kind: "organisation", get: GetOrganisation, put: putOrganisation}
 
 // SaveOrganisation creates or updates an organisation (a new id is given
-// when ID is empty) and reports whether anything changed.
-func SaveOrganisation(ctx context.Context, tx *db.Tx, o *Organisation) (bool, error) {
+// when ID is empty) and tells what it did.
+func SaveOrganisation(ctx context.Context, tx *db.Tx, o *Organisation) (revision.Outcome, error) {
 	if o.ID == "" {
 		o.ID = NewID("identity")
 	}
 	o.Normalise()
 	if err := o.Validate(); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	return organisations.save(ctx, tx, o.ID, o)
 }

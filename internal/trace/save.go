@@ -21,22 +21,21 @@ type saver[T any] struct {
 	put func(ctx context.Context, tx *db.Tx, rec *T, exists bool) error
 }
 
-// save stores rec under id and reports whether anything changed. Saving a
-// record identical to the stored one writes nothing, which is what makes a
-// re-import a no-op.
-func (s saver[T]) save(ctx context.Context, tx *db.Tx, id string, rec *T) (bool, error) {
+// save stores rec under id and tells what it did. Saving a record identical
+// to the stored one writes nothing, which is what makes a re-import a no-op.
+func (s saver[T]) save(ctx context.Context, tx *db.Tx, id string, rec *T) (revision.Outcome, error) {
 	old, err := s.get(ctx, tx, id)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return false, err
+		return revision.Unchanged, err
 	}
-	changed, err := revision.Record(ctx, tx, s.kind, id, old, rec)
-	if err != nil || !changed {
-		return false, err
+	outcome, err := revision.Record(ctx, tx, s.kind, id, old, rec)
+	if err != nil || outcome == revision.Unchanged {
+		return outcome, err
 	}
 	if err := s.put(ctx, tx, rec, old != nil); err != nil {
-		return false, fmt.Errorf("save %s %s: %w", s.kind, id, err)
+		return revision.Unchanged, fmt.Errorf("save %s %s: %w", s.kind, id, err)
 	}
-	return true, nil
+	return outcome, nil
 }
 
 // remove deletes the record after recording its last state.

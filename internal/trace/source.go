@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
@@ -72,14 +73,14 @@ func (s *Source) Validate() error {
 
 var sources = saver[Source]{kind: "source", get: GetSource, put: putSource}
 
-// SaveSource creates or updates a source and reports whether anything changed.
-func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (bool, error) {
+// SaveSource creates or updates a source and tells what it did.
+func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (revision.Outcome, error) {
 	if s.ID == "" {
 		s.ID = NewID("source")
 	}
 	s.Normalise()
 	if err := s.Validate(); err != nil {
-		return false, err
+		return revision.Unchanged, err
 	}
 	return sources.save(ctx, tx, s.ID, s)
 }

@@ -56,8 +56,8 @@ func LookupIndicator(name string) (Indicator, bool) {
 // ConventionArticle is an offence article (7–17) of the UN Convention
 // against Cybercrime (A/RES/79/243).
 type ConventionArticle struct {
-	Number        int
-	Title         string
+	Number         int
+	Title          string
 	CyberDependent bool
 }
 

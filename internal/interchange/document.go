@@ -1,0 +1,74 @@
+// Package interchange moves records in and out of harmtrace. Every reader
+// (harmtrace JSON, STIX, MISP, VERIS, HHS OCR, CSV) turns its input into a
+// Document; one writer saves a Document in the caller's transaction, so all
+// formats are validated, deduplicated and revisioned the same way.
+package interchange
+
+import (
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/trace"
+)
+
+// Document is a set of records in harmtrace's own shape. It is also the
+// harmtrace JSON file format (docs/formats.md).
+type Document struct {
+	Format        string               `json:"harmtrace,omitempty"`
+	Organisations []trace.Organisation `json:"organisations,omitempty"`
+	Sources       []trace.Source       `json:"sources,omitempty"`
+	Actors        []trace.Actor        `json:"actors,omitempty"`
+	Campaigns     []trace.Campaign     `json:"campaigns,omitempty"`
+	Incidents     []trace.Incident     `json:"incidents,omitempty"`
+	Attributions  []trace.Attribution  `json:"attributions,omitempty"`
+	Harms         []harm.Harm          `json:"harms,omitempty"`
+}
+
+// FormatVersion is the value of the "harmtrace" key of a harmtrace JSON file.
+const FormatVersion = "1"
+
+// Count is what happened to the records of one kind.
+type Count struct {
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Summary tells what an import did, per kind of record, and what it skipped.
+type Summary struct {
+	Counts  map[string]*Count `json:"counts"`
+	Skipped map[string]int    `json:"skipped,omitempty"`
+}
+
+// NewSummary returns an empty summary.
+func NewSummary() *Summary {
+	return &Summary{Counts: map[string]*Count{}, Skipped: map[string]int{}}
+}
+
+func (s *Summary) count(kind string, outcome revision.Outcome) {
+	c := s.Counts[kind]
+	if c == nil {
+		c = &Count{}
+		s.Counts[kind] = c
+	}
+	switch outcome {
+	case revision.Created:
+		c.Created++
+	case revision.Updated:
+		c.Updated++
+	default:
+		c.Unchanged++
+	}
+}
+
+// Skip counts a record left out, with the reason why.
+func (s *Summary) Skip(reason string) { s.Skipped[reason]++ }
+
+// Changed reports whether the import created or updated anything.
+func (s *Summary) Changed() bool {
+	for _, c := range s.Counts {
+		if c.Created+c.Updated > 0 {
+			return true
+		}
+	}
+	return false
+}

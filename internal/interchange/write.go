@@ -1,0 +1,80 @@
+package interchange
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/validate"
+)
+
+// Write saves every record of doc in tx, referenced records first. An
+// invalid record stops the write with an error naming file, record and
+// field; the caller's transaction then rolls everything back.
+func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summary) error {
+	steps := []struct {
+		kind string
+		n    int
+		save func(i int) (id string, outcome revision.Outcome, err error)
+	}{
+		{"organisations", len(doc.Organisations), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Organisations[i]
+			ch, err := trace.SaveOrganisation(ctx, tx, r)
+			return r.ID, ch, err
+		}},
+		{"sources", len(doc.Sources), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Sources[i]
+			ch, err := trace.SaveSource(ctx, tx, r)
+			return r.ID, ch, err
+		}},
+		{"actors", len(doc.Actors), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Actors[i]
+			ch, err := trace.SaveActor(ctx, tx, r)
+			return r.ID, ch, err
+		}},
+		{"campaigns", len(doc.Campaigns), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Campaigns[i]
+			ch, err := trace.SaveCampaign(ctx, tx, r)
+			return r.ID, ch, err
+		}},
+		{"incidents", len(doc.Incidents), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Incidents[i]
+			ch, err := trace.SaveIncident(ctx, tx, r)
+			return r.ID, ch, err
+		}},
+		{"attributions", len(doc.Attributions), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Attributions[i]
+			ch, err := trace.SaveAttribution(ctx, tx, r)
+			return r.ID, ch, err
+		}},
+		{"harms", len(doc.Harms), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Harms[i]
+			ch, err := harm.Save(ctx, tx, r)
+			return r.ID, ch, err
+		}},
+	}
+	for _, step := range steps {
+		for i := 0; i < step.n; i++ {
+			id, outcome, err := step.save(i)
+			if err != nil {
+				return &validate.RecordError{File: file, Record: recordName(step.kind, i, id), Err: err}
+			}
+			sum.count(step.kind, outcome)
+		}
+	}
+	return nil
+}
+
+func recordName(kind string, i int, id string) string {
+	if id == "" {
+		return fmt.Sprintf("%s[%d]", kind, i)
+	}
+	return fmt.Sprintf("%s[%d] (%s)", kind, i, id)
+}
+
+// ErrNoRecords is returned for input that holds nothing to import.
+var ErrNoRecords = errors.New("no records found")

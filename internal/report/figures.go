@@ -1,0 +1,167 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+)
+
+// figure is one incident's value of one indicator after the counting rules.
+type figure struct {
+	known bool
+	min   int64
+	max   *int64 // nil: no upper bound
+}
+
+// estimate is one harm row: one source's figure for one scope.
+type estimate struct {
+	min, max *int64
+	claimed  bool
+}
+
+// figureIndicators are the indicators the report sums.
+var figureIndicators = []string{"records-exposed", "people-affected", "patients-affected"}
+
+// incidentFigures returns, per indicator and incident, the figure that the
+// counting rules of docs/harm-method.md give.
+func incidentFigures(ctx context.Context, q db.Querier, selected string, args []any) (map[string]map[string]figure, error) {
+	rows, err := q.Query(ctx, `SELECT h.incident_id, h.indicator, COALESCE(h.organisation_id, ''), h.min_value,
+		h.max_value, h.certainty FROM harms h WHERE h.indicator IN (?, ?, ?) AND h.incident_id IN (`+selected+`)
+		ORDER BY h.incident_id, h.indicator`, append([]any{figureIndicators[0], figureIndicators[1], figureIndicators[2]}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("report harms: %w", err)
+	}
+	defer rows.Close()
+	// scopes[indicator][incident][organisation or ""] lists the estimates.
+	scopes := map[string]map[string]map[string][]estimate{}
+	for rows.Next() {
+		var incident, indicator, org, certainty string
+		var lo, hi sql.NullInt64
+		if err := rows.Scan(&incident, &indicator, &org, &lo, &hi, &certainty); err != nil {
+			return nil, err
+		}
+		e := estimate{claimed: certainty == "claimed"}
+		if lo.Valid {
+			e.min = &lo.Int64
+		}
+		if hi.Valid {
+			e.max = &hi.Int64
+		}
+		if scopes[indicator] == nil {
+			scopes[indicator] = map[string]map[string][]estimate{}
+		}
+		if scopes[indicator][incident] == nil {
+			scopes[indicator][incident] = map[string][]estimate{}
+		}
+		scopes[indicator][incident][org] = append(scopes[indicator][incident][org], e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]figure{}
+	for _, ind := range figureIndicators {
+		out[ind] = map[string]figure{}
+		for incident, byScope := range scopes[ind] {
+			out[ind][incident] = combineScopes(byScope)
+		}
+	}
+	return out, nil
+}
+
+// combineScopes gives an incident's figure: a whole-incident figure when
+// there is one; otherwise the sum over its distinct victims.
+func combineScopes(byScope map[string][]estimate) figure {
+	if whole, ok := byScope[""]; ok {
+		if f := combineEstimates(whole); f.known {
+			return f
+		}
+	}
+	var total figure
+	bounded := true
+	var maxSum int64
+	for org, estimates := range byScope {
+		if org == "" {
+			continue
+		}
+		f := combineEstimates(estimates)
+		if !f.known {
+			continue
+		}
+		total.known = true
+		total.min += f.min
+		if f.max == nil {
+			bounded = false
+		} else {
+			maxSum += *f.max
+		}
+	}
+	if total.known && bounded {
+		total.max = &maxSum
+	}
+	return total
+}
+
+// combineEstimates merges several sources' figures for the same quantity:
+// they are alternatives, never added. The lower bound is the smallest
+// minimum (every source agrees on at least that), leaving out attackers'
+// claims when any other figure exists; the upper bound is the largest
+// maximum, or none when any source leaves it open.
+func combineEstimates(estimates []estimate) figure {
+	haveUnclaimed := false
+	for _, e := range estimates {
+		if e.min != nil && !e.claimed {
+			haveUnclaimed = true
+		}
+	}
+	var f figure
+	bounded := true
+	var hi int64
+	for _, e := range estimates {
+		if e.min == nil {
+			continue
+		}
+		if e.max == nil {
+			bounded = false
+		} else if *e.max > hi {
+			hi = *e.max
+		}
+		if e.claimed && haveUnclaimed {
+			continue
+		}
+		if !f.known || *e.min < f.min {
+			f.min = *e.min
+		}
+		f.known = true
+	}
+	if f.known && bounded {
+		f.max = &hi
+	}
+	return f
+}
+
+// sumRange adds up distinct incidents' figures. The upper bound exists only
+// when every incident has a bounded figure.
+func sumRange(figures map[string]figure, incidents int) Range {
+	var r Range
+	bounded := true
+	var hi int64
+	for _, f := range figures {
+		if !f.known {
+			continue
+		}
+		r.KnownIncidents++
+		r.Min += f.min
+		if f.max == nil {
+			bounded = false
+		} else {
+			hi += *f.max
+		}
+	}
+	r.UnknownIncidents = incidents - r.KnownIncidents
+	if bounded && r.UnknownIncidents == 0 {
+		r.Max = &hi
+	}
+	return r
+}

@@ -1,0 +1,121 @@
+// Package report computes the published figures: how many incidents, in how
+// many countries, with how much harm, counted by the method of
+// docs/harm-method.md. Every figure is computed from the store on demand;
+// nothing is hard-coded or cached.
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// Filter selects the incidents a report covers. Empty fields select all.
+type Filter struct {
+	Sector     string `json:"sector,omitempty"`
+	Country    string `json:"country,omitempty"`
+	AttackType string `json:"attack_type,omitempty"`
+	Since      string `json:"since,omitempty"`
+	Until      string `json:"until,omitempty"`
+	Actor      string `json:"actor,omitempty"`
+	Campaign   string `json:"campaign,omitempty"`
+	// MaxTLP is the most restricted marking the reader may see; "" for all.
+	MaxTLP string `json:"tlp,omitempty"`
+}
+
+// Validate checks the filter's values.
+func (f Filter) Validate() error {
+	if f.AttackType != "" {
+		if err := vocab.AttackTypes.Check(f.AttackType); err != nil {
+			return fmt.Errorf("--attack-type: %w", err)
+		}
+	}
+	if f.Sector != "" {
+		if _, ok := vocab.CanonicalSector(f.Sector); !ok {
+			return fmt.Errorf("--sector: unknown sector %q", f.Sector)
+		}
+	}
+	if f.Country != "" {
+		if _, ok := vocab.LookupCountry(f.Country); !ok {
+			return fmt.Errorf("--country: unknown country code %q", f.Country)
+		}
+	}
+	for name, d := range map[string]string{"--since": f.Since, "--until": f.Until} {
+		if err := trace.Date(d).Check(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if f.MaxTLP != "" {
+		if err := vocab.TLP.Check(f.MaxTLP); err != nil {
+			return fmt.Errorf("--tlp: %w", err)
+		}
+	}
+	return nil
+}
+
+// incidentDate is the best known date of an incident: its start, else its
+// discovery, else its disclosure.
+const incidentDate = `COALESCE(NULLIF(i.start_date, ''), NULLIF(i.discovered_date, ''), NULLIF(i.disclosed_date, ''), '')`
+
+// where returns the SQL condition on incidents i that the filter selects,
+// with its arguments. False positives are never counted as attacks.
+func (f Filter) where() (string, []any) {
+	conds := []string{"i.determination <> 'false-positive'"}
+	var args []any
+	if f.MaxTLP != "" {
+		allowed := vocab.TLP.Values[:indexOf(vocab.TLP.Values, f.MaxTLP)+1]
+		conds = append(conds, "i.tlp IN ("+placeholders(len(allowed))+")")
+		for _, t := range allowed {
+			args = append(args, t)
+		}
+	}
+	if f.AttackType != "" {
+		conds = append(conds, "EXISTS (SELECT 1 FROM incident_attack_types a WHERE a.incident_id = i.id AND a.attack_type = ?)")
+		args = append(args, f.AttackType)
+	}
+	if f.Sector != "" {
+		sector, _ := vocab.CanonicalSector(f.Sector)
+		conds = append(conds, `EXISTS (SELECT 1 FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
+			WHERE v.incident_id = i.id AND o.sector = ?)`)
+		args = append(args, sector)
+	}
+	if f.Country != "" {
+		conds = append(conds, `(EXISTS (SELECT 1 FROM incident_countries c WHERE c.incident_id = i.id AND c.country = ?)
+			OR EXISTS (SELECT 1 FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
+			WHERE v.incident_id = i.id AND o.country = ?))`)
+		cc := strings.ToUpper(f.Country)
+		args = append(args, cc, cc)
+	}
+	if f.Since != "" {
+		conds = append(conds, incidentDate+" >= ?")
+		args = append(args, f.Since)
+	}
+	if f.Until != "" {
+		// "2021" as an upper bound includes the whole of 2021.
+		conds = append(conds, incidentDate+" <> '' AND "+incidentDate+" <= ?")
+		args = append(args, f.Until+"\uffff")
+	}
+	if f.Actor != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM attributions t JOIN actors a ON a.id = t.actor_id
+			WHERE (t.incident_id = i.id OR t.campaign_id = i.campaign_id) AND (a.id = ? OR a.name = ?))`)
+		args = append(args, f.Actor, f.Actor)
+	}
+	if f.Campaign != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM campaigns c WHERE c.id = i.campaign_id AND (c.id = ? OR c.name = ?))`)
+		args = append(args, f.Campaign, f.Campaign)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func indexOf(list []string, v string) int {
+	for i, s := range list {
+		if s == v {
+			return i
+		}
+	}
+	return -1
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }

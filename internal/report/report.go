@@ -1,0 +1,160 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+)
+
+// Range is a harm figure summed over distinct incidents: Min is the "at
+// least" figure; Max is nil when any incident's figure has no upper bound;
+// UnknownIncidents counts the incidents for which no figure is known.
+type Range struct {
+	Min              int64  `json:"min"`
+	Max              *int64 `json:"max"`
+	KnownIncidents   int    `json:"known_incidents"`
+	UnknownIncidents int    `json:"unknown_incidents"`
+}
+
+// Bucket is one row of a breakdown.
+type Bucket struct {
+	Key               string `json:"key"`
+	Incidents         int    `json:"incidents"`
+	PeopleAffectedMin int64  `json:"people_affected_min"`
+}
+
+// Report is the output of `harmtrace report`; its JSON keys are a contract.
+type Report struct {
+	Filter              Filter   `json:"filter"`
+	Incidents           int      `json:"incidents"`
+	Organisations       int      `json:"organisations"`
+	Countries           int      `json:"countries"`
+	Actors              int      `json:"actors"`
+	Campaigns           int      `json:"campaigns"`
+	RecordsExposed      Range    `json:"records_exposed"`
+	PeopleAffected      Range    `json:"people_affected"`
+	PatientsAffected    Range    `json:"patients_affected"`
+	ByYear              []Bucket `json:"by_year"`
+	BySector            []Bucket `json:"by_sector"`
+	ByCountry           []Bucket `json:"by_country"`
+	ByAttackType        []Bucket `json:"by_attack_type"`
+	ByConventionArticle []Bucket `json:"by_convention_article"`
+	Headline            string   `json:"headline"`
+}
+
+// Compute builds the report for the incidents the filter selects.
+func Compute(ctx context.Context, q db.Querier, f Filter) (*Report, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	where, args := f.where()
+	selected := "SELECT i.id FROM incidents i WHERE " + where
+	r := &Report{Filter: f}
+	counts := []struct {
+		dst   *int
+		query string
+	}{
+		{&r.Incidents, `SELECT COUNT(*) FROM (` + selected + `) s`},
+		{&r.Organisations, `SELECT COUNT(DISTINCT organisation_id) FROM incident_victims WHERE incident_id IN (` + selected + `)`},
+		{&r.Countries, `SELECT COUNT(DISTINCT country) FROM (` + countriesOf(selected) + `) c`},
+		{&r.Actors, `SELECT COUNT(DISTINCT t.actor_id) FROM attributions t WHERE t.incident_id IN (` + selected + `)
+			OR t.campaign_id IN (SELECT i.campaign_id FROM incidents i WHERE ` + where + `)`},
+		{&r.Campaigns, `SELECT COUNT(DISTINCT i.campaign_id) FROM incidents i WHERE ` + where},
+	}
+	for _, c := range counts {
+		if err := q.QueryRow(ctx, c.query, repeatArgs(c.query, where, args)...).Scan(c.dst); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+	}
+	figures, err := incidentFigures(ctx, q, selected, args)
+	if err != nil {
+		return nil, err
+	}
+	r.RecordsExposed = sumRange(figures["records-exposed"], r.Incidents)
+	r.PeopleAffected = sumRange(figures["people-affected"], r.Incidents)
+	r.PatientsAffected = sumRange(figures["patients-affected"], r.Incidents)
+	people := figures["people-affected"]
+	breakdowns := []struct {
+		dst   *[]Bucket
+		query string
+	}{
+		{&r.ByYear, `SELECT i.id, CASE WHEN ` + incidentDate + ` = '' THEN 'unknown' ELSE SUBSTR(` + incidentDate + `, 1, 4) END
+			FROM incidents i WHERE ` + where},
+		{&r.BySector, `SELECT DISTINCT v.incident_id, CASE WHEN o.sector = '' THEN 'Unknown' ELSE o.sector END
+			FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id WHERE v.incident_id IN (` + selected + `)`},
+		{&r.ByCountry, `SELECT DISTINCT incident_id, country FROM (` + countriesOf(selected) + `) c`},
+		{&r.ByAttackType, `SELECT incident_id, attack_type FROM incident_attack_types WHERE incident_id IN (` + selected + `)`},
+		{&r.ByConventionArticle, `SELECT incident_id, CAST(article AS TEXT) FROM incident_articles WHERE incident_id IN (` + selected + `)`},
+	}
+	for _, b := range breakdowns {
+		if *b.dst, err = breakdown(ctx, q, b.query, repeatArgs(b.query, where, args), people); err != nil {
+			return nil, err
+		}
+	}
+	r.Headline = headline(r)
+	return r, nil
+}
+
+// countriesOf lists (incident_id, country) for the countries an incident
+// affected: those named on the incident and those of its victims.
+func countriesOf(selected string) string {
+	return `SELECT incident_id, country FROM incident_countries WHERE incident_id IN (` + selected + `)
+		UNION SELECT v.incident_id, o.country FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
+		WHERE o.country <> '' AND v.incident_id IN (` + selected + `)`
+}
+
+// repeatArgs repeats the filter's arguments once for every time the filter's
+// condition appears in query, since the condition is spliced in as text.
+func repeatArgs(query, where string, args []any) []any {
+	n := strings.Count(query, where)
+	out := make([]any, 0, n*len(args))
+	for i := 0; i < n; i++ {
+		out = append(out, args...)
+	}
+	return out
+}
+
+// breakdown counts incidents (and the lower bound of people affected) per
+// key; an incident with several keys counts once under each.
+func breakdown(ctx context.Context, q db.Querier, query string, args []any, people map[string]figure) ([]Bucket, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("report breakdown: %w", err)
+	}
+	defer rows.Close()
+	byKey := map[string]*Bucket{}
+	for rows.Next() {
+		var id string
+		var key sql.NullString
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, err
+		}
+		b := byKey[key.String]
+		if b == nil {
+			b = &Bucket{Key: key.String}
+			byKey[key.String] = b
+		}
+		b.Incidents++
+		if f, ok := people[id]; ok && f.known {
+			b.PeopleAffectedMin += f.min
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Bucket, 0, len(byKey))
+	for _, b := range byKey {
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Incidents != out[j].Incidents {
+			return out[i].Incidents > out[j].Incidents
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
