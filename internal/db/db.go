@@ -160,7 +160,7 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: d.dialect, Author: author, Now: time.Now().UTC()}
+	tx := &Tx{tx: sqlTx, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -178,26 +178,57 @@ type Tx struct {
 	dialect Dialect
 	Author  Author
 	Now     time.Time
+	// stmts caches prepared statements: an import runs the same few
+	// statements thousands of times, and SQLite would parse each anew.
+	stmts map[string]*sql.Stmt
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, rebind(t.dialect, q), args...)
+	st, err := t.Prepare(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, rebind(t.dialect, q), args...)
+	st, err := t.Prepare(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, rebind(t.dialect, q), args...)
+	st, err := t.Prepare(ctx, q)
+	if err != nil {
+		// sql.Row carries its error only when made by database/sql; run the
+		// query unprepared so the caller's Scan reports the same error.
+		return t.tx.QueryRowContext(ctx, rebind(t.dialect, q), args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
-// Prepare prepares a statement for repeated use inside the transaction
-// (bulk imports); the statement is closed when the transaction ends.
+// ExecScript runs several statements at once, unprepared (migrations).
+func (t *Tx) ExecScript(ctx context.Context, script string) error {
+	_, err := t.tx.ExecContext(ctx, script)
+	return err
+}
+
+// Prepare returns the transaction's prepared statement for q, preparing it
+// on first use; statements are closed when the transaction ends.
 func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
-	return t.tx.PrepareContext(ctx, rebind(t.dialect, q))
+	if st, ok := t.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(ctx, rebind(t.dialect, q))
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[q] = st
+	return st, nil
 }
 
 // Timestamp formats t the way the store keeps times: UTC RFC 3339 text, which
@@ -239,11 +270,14 @@ func Placeholders(n int) string {
 }
 
 // ReplaceSet makes the rows of a link table for one owner exactly values:
-// it deletes the owner's rows and inserts one row per value. table and the
-// column names come from code, never from input.
-func ReplaceSet[T any](ctx context.Context, tx *Tx, table, ownerCol, ownerID, valueCol string, values []T) error {
-	if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE "+ownerCol+" = ?", ownerID); err != nil {
-		return fmt.Errorf("replace %s: %w", table, err)
+// it deletes the owner's rows (unless the owner is new, so has none) and
+// inserts one row per value. table and the column names come from code,
+// never from input.
+func ReplaceSet[T any](ctx context.Context, tx *Tx, existed bool, table, ownerCol, ownerID, valueCol string, values []T) error {
+	if existed {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE "+ownerCol+" = ?", ownerID); err != nil {
+			return fmt.Errorf("replace %s: %w", table, err)
+		}
 	}
 	for _, v := range values {
 		q := "INSERT INTO " + table + " (" + ownerCol + ", " + valueCol + ") VALUES (?, ?)"

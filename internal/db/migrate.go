@@ -104,7 +104,7 @@ func (d *DB) applyMigration(ctx context.Context, m migration) (bool, error) {
 		if n > 0 {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if err := tx.ExecScript(ctx, m.sql); err != nil {
 			return err
 		}
 		applied = true

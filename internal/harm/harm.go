@@ -131,18 +131,12 @@ func isCurrency(s string) bool {
 
 func (h *Harm) checkRefs(ctx context.Context, q db.Querier) error {
 	var errs validate.Errors
-	if _, err := trace.GetIncident(ctx, q, h.IncidentID); err != nil {
-		errs.Add("incident_id", "no incident with id %q", h.IncidentID)
-	}
+	errs.Check("incident_id", trace.MustExist(ctx, q, "incidents", h.IncidentID))
 	if h.OrganisationID != "" {
-		if _, err := trace.GetOrganisation(ctx, q, h.OrganisationID); err != nil {
-			errs.Add("organisation_id", "no organisation with id %q", h.OrganisationID)
-		}
+		errs.Check("organisation_id", trace.MustExist(ctx, q, "organisations", h.OrganisationID))
 	}
 	for i, id := range h.SourceIDs {
-		if _, err := trace.GetSource(ctx, q, id); err != nil {
-			errs.Add(fmt.Sprintf("source_ids[%d]", i), "no source with id %q", id)
-		}
+		errs.Check(fmt.Sprintf("source_ids[%d]", i), trace.MustExist(ctx, q, "sources", id))
 	}
 	return errs.Err()
 }
@@ -189,10 +183,10 @@ func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
 	if err != nil {
 		return fmt.Errorf("save harm %s: %w", h.ID, err)
 	}
-	if err := db.ReplaceSet(ctx, tx, "harm_data_types", "harm_id", h.ID, "data_type", h.DataTypes); err != nil {
+	if err := db.ReplaceSet(ctx, tx, exists, "harm_data_types", "harm_id", h.ID, "data_type", h.DataTypes); err != nil {
 		return err
 	}
-	return db.ReplaceSet(ctx, tx, "harm_sources", "harm_id", h.ID, "source_id", h.SourceIDs)
+	return db.ReplaceSet(ctx, tx, exists, "harm_sources", "harm_id", h.ID, "source_id", h.SourceIDs)
 }
 
 // Delete deletes a harm after recording its last state.

@@ -55,14 +55,14 @@ func (a *Attribution) Validate() error {
 func (a *Attribution) checkRefs(ctx context.Context, q db.Querier) error {
 	var errs validate.Errors
 	if a.IncidentID != "" {
-		errs.Check("incident_id", mustExist(ctx, q, "incidents", a.IncidentID))
+		errs.Check("incident_id", MustExist(ctx, q, "incidents", a.IncidentID))
 	}
 	if a.CampaignID != "" {
-		errs.Check("campaign_id", mustExist(ctx, q, "campaigns", a.CampaignID))
+		errs.Check("campaign_id", MustExist(ctx, q, "campaigns", a.CampaignID))
 	}
-	errs.Check("actor_id", mustExist(ctx, q, "actors", a.ActorID))
+	errs.Check("actor_id", MustExist(ctx, q, "actors", a.ActorID))
 	for i, id := range a.SourceIDs {
-		errs.Check(fmt.Sprintf("source_ids[%d]", i), mustExist(ctx, q, "sources", id))
+		errs.Check(fmt.Sprintf("source_ids[%d]", i), MustExist(ctx, q, "sources", id))
 	}
 	return errs.Err()
 }
@@ -110,7 +110,7 @@ func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool)
 	if err != nil {
 		return err
 	}
-	return db.ReplaceSet(ctx, tx, "attribution_sources", "attribution_id", a.ID, "source_id", a.SourceIDs)
+	return db.ReplaceSet(ctx, tx, exists, "attribution_sources", "attribution_id", a.ID, "source_id", a.SourceIDs)
 }
 
 const attributionColumns = `id, incident_id, campaign_id, actor_id, attributed_by, attributed_on, basis,

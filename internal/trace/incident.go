@@ -127,19 +127,19 @@ func (in *Incident) Validate() error {
 func (in *Incident) checkRefs(ctx context.Context, q db.Querier) error {
 	var errs validate.Errors
 	for i, v := range in.Victims {
-		errs.Check(fmt.Sprintf("victims[%d].organisation_id", i), mustExist(ctx, q, "organisations", v.OrganisationID))
+		errs.Check(fmt.Sprintf("victims[%d].organisation_id", i), MustExist(ctx, q, "organisations", v.OrganisationID))
 	}
 	if in.CampaignID != "" {
-		errs.Check("campaign_id", mustExist(ctx, q, "campaigns", in.CampaignID))
+		errs.Check("campaign_id", MustExist(ctx, q, "campaigns", in.CampaignID))
 	}
 	for i, id := range in.SourceIDs {
-		errs.Check(fmt.Sprintf("source_ids[%d]", i), mustExist(ctx, q, "sources", id))
+		errs.Check(fmt.Sprintf("source_ids[%d]", i), MustExist(ctx, q, "sources", id))
 	}
 	return errs.Err()
 }
 
-// mustExist returns an error unless table has a row with id.
-func mustExist(ctx context.Context, q db.Querier, table, id string) error {
+// MustExist returns an error unless table has a row with id.
+func MustExist(ctx context.Context, q db.Querier, table, id string) error {
 	var n int
 	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE id = ?", id).Scan(&n); err != nil {
 		return err
@@ -194,24 +194,26 @@ func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) erro
 	if err != nil {
 		return err
 	}
-	return putIncidentLinks(ctx, tx, in)
+	return putIncidentLinks(ctx, tx, in, exists)
 }
 
-func putIncidentLinks(ctx context.Context, tx *db.Tx, in *Incident) error {
-	if err := db.ReplaceSet(ctx, tx, "incident_attack_types", "incident_id", in.ID, "attack_type", in.AttackTypes); err != nil {
+func putIncidentLinks(ctx context.Context, tx *db.Tx, in *Incident, exists bool) error {
+	if err := db.ReplaceSet(ctx, tx, exists, "incident_attack_types", "incident_id", in.ID, "attack_type", in.AttackTypes); err != nil {
 		return err
 	}
-	if err := db.ReplaceSet(ctx, tx, "incident_countries", "incident_id", in.ID, "country", in.Countries); err != nil {
+	if err := db.ReplaceSet(ctx, tx, exists, "incident_countries", "incident_id", in.ID, "country", in.Countries); err != nil {
 		return err
 	}
-	if err := db.ReplaceSet(ctx, tx, "incident_articles", "incident_id", in.ID, "article", in.Articles); err != nil {
+	if err := db.ReplaceSet(ctx, tx, exists, "incident_articles", "incident_id", in.ID, "article", in.Articles); err != nil {
 		return err
 	}
-	if err := db.ReplaceSet(ctx, tx, "incident_sources", "incident_id", in.ID, "source_id", in.SourceIDs); err != nil {
+	if err := db.ReplaceSet(ctx, tx, exists, "incident_sources", "incident_id", in.ID, "source_id", in.SourceIDs); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM incident_victims WHERE incident_id = ?`, in.ID); err != nil {
-		return err
+	if exists {
+		if _, err := tx.Exec(ctx, `DELETE FROM incident_victims WHERE incident_id = ?`, in.ID); err != nil {
+			return err
+		}
 	}
 	for _, v := range in.Victims {
 		if _, err := tx.Exec(ctx, `INSERT INTO incident_victims (incident_id, organisation_id, role) VALUES (?, ?, ?)`,
