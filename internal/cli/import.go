@@ -9,6 +9,8 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/interchange"
+	"github.com/harmtrace/harmtrace/internal/interchange/stix"
+	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
 // errDryRun rolls back a dry run's transaction after everything was checked.
@@ -16,7 +18,8 @@ var errDryRun = errors.New("dry run")
 
 func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "import", "FILE...")
-	format := fs.String("format", "", "input format (default: detected from content): harmtrace")
+	format := fs.String("format", "", "input format (default: detected from content): harmtrace, stix")
+	tlp := fs.String("tlp", trace.DefaultTLP, "marking of imported records that carry none")
 	dryRun := fs.Bool("dry-run", false, "check everything and print what would change, change nothing")
 	reason := fs.String("reason", "", "why the data is imported (kept in the revisions)")
 	files, err := parse(fs, args)
@@ -38,7 +41,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	err = store.Write(ctx, author(why), func(tx *db.Tx) error {
 		for _, file := range files {
-			if err := importFile(ctx, tx, file, *format, sum); err != nil {
+			if err := importFile(ctx, tx, file, *format, *tlp, sum); err != nil {
 				return err
 			}
 		}
@@ -54,7 +57,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func importFile(ctx context.Context, tx *db.Tx, file, format string, sum *interchange.Summary) error {
+func importFile(ctx context.Context, tx *db.Tx, file, format, tlp string, sum *interchange.Summary) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -65,6 +68,12 @@ func importFile(ctx context.Context, tx *db.Tx, file, format string, sum *interc
 	switch format {
 	case "harmtrace":
 		doc, err := interchange.DecodeNative(data, file)
+		if err != nil {
+			return err
+		}
+		return interchange.Write(ctx, tx, file, doc, sum)
+	case "stix":
+		doc, err := stix.Read(data, file, stix.Options{DefaultTLP: tlp})
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package interchange
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 )
 
 // Detect names the format of data from its content, or "" when unknown.
@@ -17,6 +18,12 @@ func Detect(data []byte) string {
 	}
 	if _, ok := probe["harmtrace"]; ok {
 		return "harmtrace"
+	}
+	var typ, id string
+	_ = json.Unmarshal(probe["type"], &typ)
+	_ = json.Unmarshal(probe["id"], &id)
+	if typ == "bundle" || (typ != "" && strings.HasPrefix(id, typ+"--")) {
+		return "stix"
 	}
 	return ""
 }

@@ -5,6 +5,8 @@
 package interchange
 
 import (
+	"encoding/json"
+
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -21,6 +23,18 @@ type Document struct {
 	Incidents     []trace.Incident     `json:"incidents,omitempty"`
 	Attributions  []trace.Attribution  `json:"attributions,omitempty"`
 	Harms         []harm.Harm          `json:"harms,omitempty"`
+	// Objects are STIX objects kept as they came (see stix_objects).
+	Objects []Object `json:"stix_objects,omitempty"`
+}
+
+// Object is a STIX object kept verbatim. Modelled objects were also turned
+// into records; the others live only here.
+type Object struct {
+	ID       string          `json:"id"`
+	Type     string          `json:"type"`
+	Modelled bool            `json:"modelled"`
+	TLP      string          `json:"tlp"`
+	Body     json.RawMessage `json:"body"`
 }
 
 // FormatVersion is the value of the "harmtrace" key of a harmtrace JSON file.

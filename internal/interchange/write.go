@@ -56,6 +56,11 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 			ch, err := harm.Save(ctx, tx, r)
 			return r.ID, ch, err
 		}},
+		{"stix objects", len(doc.Objects), func(i int) (string, revision.Outcome, error) {
+			r := &doc.Objects[i]
+			ch, err := saveObject(ctx, tx, r)
+			return r.ID, ch, err
+		}},
 	}
 	for _, step := range steps {
 		for i := 0; i < step.n; i++ {

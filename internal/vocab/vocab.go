@@ -67,6 +67,7 @@ var ActorTypes = List{"actor type", []string{"state", "state-affiliated", "hackt
 // Confidence of an attribution, in the words of estimative language
 // (MISP taxonomy estimative-language, likelihood-probability).
 var Confidence = List{"attribution confidence", []string{
+	"unknown",
 	"almost-no-chance", "very-unlikely", "unlikely", "roughly-even-chance", "likely", "very-likely", "almost-certain",
 }}
 

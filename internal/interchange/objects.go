@@ -1,0 +1,102 @@
+package interchange
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// saveObject keeps a STIX object verbatim. Its revision records the
+// object's digest rather than its whole body: bodies can be large, and the
+// previous body stays recoverable from the export that carried it.
+func saveObject(ctx context.Context, tx *db.Tx, o *Object) (revision.Outcome, error) {
+	if o.ID == "" || o.Type == "" {
+		return revision.Unchanged, fmt.Errorf("field \"id\": a STIX object needs an id and a type")
+	}
+	if o.TLP == "" {
+		o.TLP = "amber"
+	}
+	if err := vocab.TLP.Check(o.TLP); err != nil {
+		return revision.Unchanged, fmt.Errorf("field \"object_marking_refs\": %w", err)
+	}
+	sum := sha256.Sum256(o.Body)
+	digest := hex.EncodeToString(sum[:])
+	var oldDigest, oldTLP string
+	var modelled bool
+	err := tx.QueryRow(ctx, `SELECT sha256, tlp, modelled FROM stix_objects WHERE id = ?`, o.ID).Scan(&oldDigest, &oldTLP, &modelled)
+	exists := err == nil
+	if exists && oldDigest == digest && oldTLP == o.TLP && modelled == o.Modelled {
+		return revision.Unchanged, nil
+	}
+	type state struct {
+		SHA256 string `json:"sha256"`
+		TLP    string `json:"tlp"`
+	}
+	var before any
+	if exists {
+		before = &state{oldDigest, oldTLP}
+	}
+	outcome, err := revision.Record(ctx, tx, "stix-object", o.ID, before, &state{digest, o.TLP})
+	if err != nil {
+		return outcome, err
+	}
+	now := db.Timestamp(tx.Now)
+	if exists {
+		_, err = tx.Exec(ctx, `UPDATE stix_objects SET type = ?, modelled = ?, tlp = ?, sha256 = ?, body = ?, updated_at = ? WHERE id = ?`,
+			o.Type, o.Modelled, o.TLP, digest, string(o.Body), now, o.ID)
+	} else {
+		_, err = tx.Exec(ctx, `INSERT INTO stix_objects (type, modelled, tlp, sha256, body, updated_at, id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.Type, o.Modelled, o.TLP, digest, string(o.Body), now, o.ID, now)
+	}
+	if err != nil {
+		return revision.Unchanged, fmt.Errorf("save STIX object %s: %w", o.ID, err)
+	}
+	return outcome, nil
+}
+
+// LoadObjects returns the kept STIX objects whose marking is at most maxTLP
+// ("" for all), by id.
+func LoadObjects(ctx context.Context, q db.Querier, maxTLP string) ([]Object, error) {
+	rows, err := q.Query(ctx, `SELECT id, type, modelled, tlp, body FROM stix_objects ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Object
+	for rows.Next() {
+		var o Object
+		var body string
+		if err := rows.Scan(&o.ID, &o.Type, &o.Modelled, &o.TLP, &body); err != nil {
+			return nil, err
+		}
+		if !Visible(o.TLP, maxTLP) {
+			continue
+		}
+		o.Body = json.RawMessage(body)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Visible reports whether a record marked tlp may be shown to a reader
+// allowed up to maxTLP ("" allows everything).
+func Visible(tlp, maxTLP string) bool {
+	if maxTLP == "" {
+		return true
+	}
+	rank := func(t string) int {
+		for i, v := range vocab.TLP.Values {
+			if v == t {
+				return i
+			}
+		}
+		return len(vocab.TLP.Values)
+	}
+	return rank(tlp) <= rank(maxTLP)
+}
