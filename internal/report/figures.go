@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
 )
 
 // figure is one incident's value of one indicator after the counting rules.
@@ -139,6 +140,19 @@ func combineEstimates(estimates []estimate) figure {
 		f.max = &hi
 	}
 	return f
+}
+
+// FigureOf returns one incident's figure for an indicator from its harms,
+// by the same rules as the report: known is false when no harm gives one.
+func FigureOf(harms []harm.Harm, indicator string) (min int64, max *int64, known bool) {
+	byScope := map[string][]estimate{}
+	for _, h := range harms {
+		if h.Indicator == indicator {
+			byScope[h.OrganisationID] = append(byScope[h.OrganisationID], estimate{min: h.Min, max: h.Max, claimed: h.Certainty == "claimed"})
+		}
+	}
+	f := combineScopes(byScope)
+	return f.min, f.max, f.known
 }
 
 // sumRange adds up distinct incidents' figures. The upper bound exists only

@@ -223,8 +223,8 @@ func (r *reader) ext(o *object) (*harmtraceExtension, error) {
 }
 
 func (r *reader) readObject(o *object) error {
-	if tlpIDs[o.ID] != "" || r.tlps[o.ID] != "" {
-		return nil // TLP definitions are written anew on export
+	if tlpIDs[o.ID] != "" || r.tlps[o.ID] != "" || o.ID == ExtHarmtrace || o.ID == harmtraceIdentity["id"] {
+		return nil // TLP definitions and harmtrace's own are written anew on export
 	}
 	if o.Revoked {
 		r.keep(o, false) // a revoked object stays as history, not as a record

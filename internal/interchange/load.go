@@ -1,0 +1,119 @@
+package interchange
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/trace"
+)
+
+// Load reads the store into a Document for export. With maxTLP set, only
+// incidents marked at most maxTLP are included, and with them only the
+// organisations, harms, attributions and sources they refer to: a victim
+// of a hidden incident is never named.
+func Load(ctx context.Context, q db.Querier, maxTLP string) (*Document, error) {
+	doc := &Document{}
+	ids, err := trace.IncidentIDs(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("load incidents: %w", err)
+	}
+	orgs, sources := map[string]bool{}, map[string]bool{}
+	cite := func(list []string) {
+		for _, id := range list {
+			sources[id] = true
+		}
+	}
+	for _, id := range ids {
+		in, err := trace.GetIncident(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		if !Visible(in.TLP, maxTLP) {
+			continue
+		}
+		doc.Incidents = append(doc.Incidents, *in)
+		cite(in.SourceIDs)
+		for _, v := range in.Victims {
+			orgs[v.OrganisationID] = true
+		}
+		harms, err := harm.OfIncident(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range harms {
+			cite(h.SourceIDs)
+			if h.OrganisationID != "" {
+				orgs[h.OrganisationID] = true
+			}
+		}
+		doc.Harms = append(doc.Harms, harms...)
+		attrs, err := trace.AttributionsOf(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range attrs {
+			cite(a.SourceIDs)
+		}
+		doc.Attributions = append(doc.Attributions, attrs...)
+	}
+	if err := loadCatalogue(ctx, q, doc, cite); err != nil {
+		return nil, err
+	}
+	allOrgs, err := trace.ListOrganisations(ctx, q, 1<<31-1, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range allOrgs {
+		if maxTLP == "" || orgs[o.ID] {
+			doc.Organisations = append(doc.Organisations, o)
+		}
+	}
+	allSources, err := db.Column[string](ctx, q, `SELECT id FROM sources ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range allSources {
+		if maxTLP != "" && !sources[id] {
+			continue
+		}
+		s, err := trace.GetSource(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		doc.Sources = append(doc.Sources, *s)
+	}
+	doc.Objects, err = LoadObjects(ctx, q, maxTLP)
+	return doc, err
+}
+
+// loadCatalogue adds actors, campaigns and campaign attributions: they
+// describe attackers, not victims, and carry no marking of their own.
+func loadCatalogue(ctx context.Context, q db.Querier, doc *Document, cite func([]string)) error {
+	actors, err := trace.ListActors(ctx, q, 1<<31-1, 0)
+	if err != nil {
+		return err
+	}
+	doc.Actors = actors
+	campaignIDs, err := db.Column[string](ctx, q, `SELECT id FROM campaigns ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	for _, id := range campaignIDs {
+		c, err := trace.GetCampaign(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		doc.Campaigns = append(doc.Campaigns, *c)
+		attrs, err := trace.AttributionsOf(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		for _, a := range attrs {
+			cite(a.SourceIDs)
+		}
+		doc.Attributions = append(doc.Attributions, attrs...)
+	}
+	return nil
+}
