@@ -181,7 +181,7 @@ func (wr *writer) markingDefinitions() []obj {
 		"created": "2026-11-23T00:00:00.000Z", "modified": "2026-11-23T00:00:00.000Z",
 		"created_by_ref": harmtraceIdentity["id"], "name": "harmtrace record",
 		"description": "The record as harmtrace keeps it (harm to people, partial dates, claimed vs confirmed) and the sources it cites, with their admiralty grading.",
-		"schema": "https://harmtrace.org/schemas/stix-extension-1.json", "version": "1.0.0",
+		"schema":      "https://harmtrace.org/schemas/stix-extension-1.json", "version": "1.0.0",
 		"extension_types": []string{"property-extension"}}, harmtraceIdentity)
 	return out
 }
