@@ -6,6 +6,7 @@ package interchange
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/revision"
@@ -51,6 +52,13 @@ type Count struct {
 type Summary struct {
 	Counts  map[string]*Count `json:"counts"`
 	Skipped map[string]int    `json:"skipped,omitempty"`
+	// Warnings name what was imported but looked wrong in the input.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Warn records a problem in the input that did not stop the import.
+func (s *Summary) Warn(format string, args ...any) {
+	s.Warnings = append(s.Warnings, fmt.Sprintf(format, args...))
 }
 
 // NewSummary returns an empty summary.

@@ -12,10 +12,19 @@ import (
 	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
+// Progress is told how many more records were written; nil for none.
+type Progress func(n int)
+
+// Len is the number of records in doc.
+func (doc *Document) Len() int {
+	return len(doc.Organisations) + len(doc.Sources) + len(doc.Actors) + len(doc.Campaigns) + len(doc.Incidents) +
+		len(doc.Attributions) + len(doc.Harms) + len(doc.Objects)
+}
+
 // Write saves every record of doc in tx, referenced records first. An
 // invalid record stops the write with an error naming file, record and
 // field; the caller's transaction then rolls everything back.
-func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summary) error {
+func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summary, progress Progress) error {
 	steps := []struct {
 		kind string
 		n    int
@@ -69,6 +78,9 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 				return &validate.RecordError{File: file, Record: recordName(step.kind, i, id), Err: err}
 			}
 			sum.count(step.kind, outcome)
+			if progress != nil {
+				progress(1)
+			}
 		}
 	}
 	return nil

@@ -89,3 +89,18 @@ func Countries() []Country {
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out
 }
+
+// CountryByName finds a country by its English name or its MISP galaxy
+// value ("france", "United Kingdom"), without regard to case.
+func CountryByName(name string) (Country, bool) {
+	name = strings.TrimSpace(name)
+	if c, ok := LookupCountry(name); ok && len(name) == 2 {
+		return c, true
+	}
+	for _, c := range Countries() {
+		if strings.EqualFold(c.Name, name) {
+			return c, true
+		}
+	}
+	return Country{}, false
+}

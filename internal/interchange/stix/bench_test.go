@@ -48,7 +48,7 @@ func BenchmarkImportATTACK(b *testing.B) {
 			}
 			objects = len(doc.Objects)
 			err = store.Write(context.Background(), db.Author{Who: "bench"}, func(tx *db.Tx) error {
-				return interchange.Write(context.Background(), tx, "attack.json", doc, interchange.NewSummary())
+				return interchange.Write(context.Background(), tx, "attack.json", doc, interchange.NewSummary(), nil)
 			})
 			if err != nil {
 				b.Fatal(err)
