@@ -212,6 +212,12 @@ func printSummary(env *Env, sum *interchange.Summary, dryRun bool) {
 	for _, r := range reasons {
 		fmt.Fprintf(env.Stdout, "  skipped %6d: %s\n", sum.Skipped[r], r)
 	}
+	if sum.Merged > 0 {
+		fmt.Fprintf(env.Stdout, "  merged %d incidents into the same attack already stored\n", sum.Merged)
+	}
+	if sum.PossibleDuplicates > 0 {
+		fmt.Fprintf(env.Stdout, "  %d possible duplicates left for an analyst: harmtrace duplicates\n", sum.PossibleDuplicates)
+	}
 	for _, w := range sum.Warnings {
 		fmt.Fprintf(env.Stdout, "  warning: %s\n", w)
 	}

@@ -54,6 +54,10 @@ type Summary struct {
 	Skipped map[string]int    `json:"skipped,omitempty"`
 	// Warnings name what was imported but looked wrong in the input.
 	Warnings []string `json:"warnings,omitempty"`
+	// Merged counts incidents found to be an attack already stored, and
+	// merged into it; PossibleDuplicates the pairs left for an analyst.
+	Merged             int `json:"merged"`
+	PossibleDuplicates int `json:"possible_duplicates"`
 }
 
 // Warn records a problem in the input that did not stop the import.

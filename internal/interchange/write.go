@@ -52,7 +52,10 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 		}},
 		{"incidents", len(doc.Incidents), func(i int) (string, revision.Outcome, error) {
 			r := &doc.Incidents[i]
-			ch, err := trace.SaveIncident(ctx, tx, r)
+			id, ch, err := saveIncident(ctx, tx, r, sum)
+			if err == nil && id != r.ID {
+				doc.redirect(r.ID, id)
+			}
 			return r.ID, ch, err
 		}},
 		{"attributions", len(doc.Attributions), func(i int) (string, revision.Outcome, error) {
@@ -84,6 +87,21 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 		}
 	}
 	return nil
+}
+
+// redirect points the document's harms and attributions of incident from
+// to the stored incident it was merged into.
+func (doc *Document) redirect(from, to string) {
+	for i := range doc.Harms {
+		if doc.Harms[i].IncidentID == from {
+			doc.Harms[i].IncidentID = to
+		}
+	}
+	for i := range doc.Attributions {
+		if doc.Attributions[i].IncidentID == from {
+			doc.Attributions[i].IncidentID = to
+		}
+	}
 }
 
 func recordName(kind string, i int, id string) string {

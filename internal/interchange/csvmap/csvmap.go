@@ -120,7 +120,7 @@ func Read(r io.Reader, file string, m *Mapping) (*interchange.Document, error) {
 		doc.Sources = append(doc.Sources, m.Source)
 	}
 	seen := map[string]bool{}
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -128,6 +128,7 @@ func Read(r io.Reader, file string, m *Mapping) (*interchange.Document, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
+		line, _ := cr.FieldPos(0) // the record's first line, even after quoted line breaks
 		if err := readRow(doc, m, col, rec, seen); err != nil {
 			return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
 		}

@@ -69,7 +69,7 @@ func Read(r io.Reader, file, tlp string, sum *interchange.Summary) (*interchange
 	doc := &interchange.Document{Sources: []trace.Source{Portal}}
 	orgs := map[string]bool{}
 	rows := map[string]int{} // row key → line, to find repeated rows
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -77,6 +77,7 @@ func Read(r io.Reader, file, tlp string, sum *interchange.Summary) (*interchange
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
+		line, _ := cr.FieldPos(0) // the record's first line, even after quoted line breaks
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
