@@ -1,23 +1,17 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/importer"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/csvmap"
-	"github.com/harmtrace/harmtrace/internal/interchange/hhs"
-	"github.com/harmtrace/harmtrace/internal/interchange/misp"
-	"github.com/harmtrace/harmtrace/internal/interchange/stix"
-	"github.com/harmtrace/harmtrace/internal/interchange/veris"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
@@ -25,21 +19,11 @@ import (
 // errDryRun rolls back a dry run's transaction after everything was checked.
 var errDryRun = errors.New("dry run")
 
-// formats lists the import formats, in the order detection tries them.
-var formats = []string{"harmtrace", "stix", "misp-galaxy", "misp", "veris", "hhs-ocr", "csv"}
-
-// importOptions are the flags of one import.
-type importOptions struct {
-	format  string
-	tlp     string
-	mapping *csvmap.Mapping
-}
-
 func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "import", "FILE|FOLDER...")
-	var opts importOptions
-	fs.StringVar(&opts.format, "format", "", "input `format` (default: detected from content): "+strings.Join(formats, ", "))
-	fs.StringVar(&opts.tlp, "tlp", trace.DefaultTLP, "marking of imported records that carry none")
+	var opts importer.Options
+	fs.StringVar(&opts.Format, "format", "", "input `format` (default: detected from content): "+strings.Join(importer.Formats, ", "))
+	fs.StringVar(&opts.TLP, "tlp", trace.DefaultTLP, "marking of imported records that carry none")
 	mapping := fs.String("mapping", "", "mapping `file` for --format csv (docs/formats.md)")
 	dryRun := fs.Bool("dry-run", false, "check everything and print what would change, change nothing")
 	reason := fs.String("reason", "", "why the data is imported (kept in the revisions)")
@@ -47,7 +31,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := vocab.TLP.Check(opts.tlp); err != nil {
+	if err := vocab.TLP.Check(opts.TLP); err != nil {
 		return fmt.Errorf("%w: --tlp: %v", errUsage, err)
 	}
 	if *mapping != "" {
@@ -55,14 +39,14 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if opts.mapping, err = csvmap.LoadMapping(data, *mapping); err != nil {
+		if opts.Mapping, err = csvmap.LoadMapping(data, *mapping); err != nil {
 			return err
 		}
-		if opts.format == "" {
-			opts.format = "csv"
+		if opts.Format == "" {
+			opts.Format = "csv"
 		}
 	}
-	files, err := expandFolders(args)
+	files, err := importer.ExpandFolders(args)
 	if err != nil {
 		return err
 	}
@@ -82,7 +66,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	bars := newProgress(env.Stdout)
 	err = store.Write(ctx, author(why), func(tx *db.Tx) error {
 		for _, file := range files {
-			if err := importFile(ctx, tx, file, opts, sum, bars); err != nil {
+			if err := importer.File(ctx, tx, file, opts, sum, bars.add(file)); err != nil {
 				return err
 			}
 		}
@@ -92,101 +76,14 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return nil
 	})
 	bars.wait()
+	if errors.Is(err, importer.ErrUsage) {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	if err != nil && !errors.Is(err, errDryRun) {
 		return fmt.Errorf("nothing imported: %w", err)
 	}
 	printSummary(env, sum, *dryRun)
 	return nil
-}
-
-// expandFolders replaces each folder by the JSON files in it (.json or
-// .JSON, as VERIS collections mix both), sorted by path.
-func expandFolders(args []string) ([]string, error) {
-	var files []string
-	for _, a := range args {
-		info, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			files = append(files, a)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(a, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") {
-				found = append(found, path)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		sort.Strings(found)
-		files = append(files, found...)
-	}
-	return files, nil
-}
-
-// detect names the format of a file from its content.
-func detect(data []byte) string {
-	if f := interchange.Detect(data); f != "" {
-		return f
-	}
-	switch {
-	case misp.DetectGalaxy(data):
-		return "misp-galaxy"
-	case misp.DetectEvent(data):
-		return "misp"
-	case veris.Detect(data):
-		return "veris"
-	case hhs.Detect(data):
-		return "hhs-ocr"
-	}
-	return ""
-}
-
-func importFile(ctx context.Context, tx *db.Tx, file string, opts importOptions, sum *interchange.Summary, bars *progress) error {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	format := opts.format
-	if format == "" {
-		if format = detect(data); format == "" {
-			return fmt.Errorf("%s: format not recognised; give --format (%s)", file, strings.Join(formats, ", "))
-		}
-	}
-	doc, err := decode(data, file, format, opts, sum)
-	if err != nil {
-		return err
-	}
-	bar := bars.add(file, doc.Len())
-	defer bar.done()
-	return interchange.Write(ctx, tx, file, doc, sum, bar.increment)
-}
-
-func decode(data []byte, file, format string, opts importOptions, sum *interchange.Summary) (*interchange.Document, error) {
-	switch format {
-	case "harmtrace":
-		return interchange.DecodeNative(data, file)
-	case "stix":
-		return stix.Read(data, file, stix.Options{DefaultTLP: opts.tlp})
-	case "misp-galaxy":
-		return misp.ReadGalaxy(data, file, sum)
-	case "misp":
-		return misp.ReadEvent(data, file, opts.tlp)
-	case "veris":
-		return veris.Read(data, file, opts.tlp, sum)
-	case "hhs-ocr":
-		return hhs.Read(bytes.NewReader(data), file, opts.tlp, sum)
-	case "csv":
-		if opts.mapping == nil {
-			return nil, fmt.Errorf("%w: --format csv needs --mapping FILE", errUsage)
-		}
-		return csvmap.Read(bytes.NewReader(data), file, opts.mapping)
-	}
-	return nil, fmt.Errorf("%w: unknown format %q (%s)", errUsage, format, strings.Join(formats, ", "))
 }
 
 func printSummary(env *Env, sum *interchange.Summary, dryRun bool) {

@@ -8,12 +8,15 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
+
+	"github.com/harmtrace/harmtrace/internal/interchange"
 )
 
 // progress draws bars for long work when output is a terminal, and does
 // nothing otherwise, so logs and pipes stay clean.
 type progress struct {
-	p *mpb.Progress
+	p    *mpb.Progress
+	bars []*mpb.Bar
 }
 
 // minBar is the smallest amount of work worth a bar.
@@ -27,32 +30,31 @@ func newProgress(w io.Writer) *progress {
 	return &progress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))}
 }
 
-type bar struct{ b *mpb.Bar }
-
-func (p *progress) add(name string, total int) *bar {
-	if p.p == nil || total < minBar {
-		return &bar{}
-	}
-	b := p.p.AddBar(int64(total),
-		mpb.PrependDecorators(decor.Name(filepath.Base(name), decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
-		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.EwmaETA(decor.ET_STYLE_GO, 30)))
-	return &bar{b: b}
-}
-
-func (b *bar) increment(n int) {
-	if b.b != nil {
-		b.b.IncrBy(n)
+// add returns what importer.File calls with a file's record count: it
+// draws a bar for the file when the work is large enough.
+func (p *progress) add(name string) func(total int) interchange.Progress {
+	return func(total int) interchange.Progress {
+		if p.p == nil || total < minBar {
+			return nil
+		}
+		b := p.p.AddBar(int64(total),
+			mpb.PrependDecorators(decor.Name(filepath.Base(name), decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
+			mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.EwmaETA(decor.ET_STYLE_GO, 30)))
+		p.bars = append(p.bars, b)
+		return func(n int) { b.IncrBy(n) }
 	}
 }
 
-func (b *bar) done() {
-	if b.b != nil {
-		b.b.Abort(false)
-	}
-}
-
+// wait ends the bars; a bar left short by a failed import is aborted, so
+// waiting never hangs.
 func (p *progress) wait() {
-	if p.p != nil {
-		p.p.Wait()
+	if p.p == nil {
+		return
 	}
+	for _, b := range p.bars {
+		if !b.Completed() {
+			b.Abort(false)
+		}
+	}
+	p.p.Wait()
 }
