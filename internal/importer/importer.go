@@ -93,6 +93,9 @@ func File(ctx context.Context, tx *db.Tx, file string, opts Options, sum *interc
 		return err
 	}
 	format := opts.Format
+	if format == "" && opts.Mapping != nil {
+		format = "csv"
+	}
 	if format == "" {
 		if format = Detect(data); format == "" {
 			return fmt.Errorf("%s: format not recognised; give --format (%s)", file, strings.Join(Formats, ", "))

@@ -74,7 +74,15 @@ func (r *reader) readImpact(o *object, incidentID string) error {
 		}
 	}
 	h.ID = o.ID
-	h.SourceIDs = r.citations(o, e)
+	if e == nil && len(o.ExternalReferences) == 0 {
+		// An impact that cites nothing rests on its incident's sources.
+		if i, ok := r.incs[h.IncidentID]; ok {
+			h.SourceIDs = r.doc.Incidents[i].SourceIDs
+		}
+	}
+	if len(h.SourceIDs) == 0 {
+		h.SourceIDs = r.citations(o, e)
+	}
 	if i, ok := r.incs[h.IncidentID]; ok {
 		for _, ref := range o.ImpactedRefs {
 			if _, known := r.orgs[ref]; known {
@@ -91,7 +99,15 @@ func (r *reader) readImpact(o *object, incidentID string) error {
 // impact says nothing harmtrace can measure.
 func (r *reader) impactHarm(o *object, h *harm.Harm) (bool, error) {
 	var block impactBlock
-	if raw, ok := o.Extensions[o.ImpactCategory]; ok {
+	var nested map[string]json.RawMessage
+	if raw, ok := o.Extensions[ExtImpact]; ok {
+		_ = json.Unmarshal(raw, &nested)
+	}
+	if raw, ok := nested[o.ImpactCategory]; ok {
+		if err := json.Unmarshal(raw, &block); err != nil {
+			return false, fmt.Errorf("field \"extensions.%s.%s\": %w", ExtImpact, o.ImpactCategory, err)
+		}
+	} else if raw, ok := o.Extensions[o.ImpactCategory]; ok {
 		if err := json.Unmarshal(raw, &block); err != nil {
 			return false, fmt.Errorf("field \"extensions.%s\": %w", o.ImpactCategory, err)
 		}

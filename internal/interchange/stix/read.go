@@ -223,7 +223,7 @@ func (r *reader) ext(o *object) (*harmtraceExtension, error) {
 }
 
 func (r *reader) readObject(o *object) error {
-	if tlpIDs[o.ID] != "" || r.tlps[o.ID] != "" || o.ID == ExtHarmtrace || o.ID == harmtraceIdentity["id"] {
+	if tlpIDs[o.ID] != "" || r.tlps[o.ID] != "" || o.ID == ExtHarmtrace || o.ID == harmtraceIdentity {
 		return nil // TLP definitions and harmtrace's own are written anew on export
 	}
 	if o.Revoked {

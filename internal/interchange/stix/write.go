@@ -27,6 +27,9 @@ type writer struct {
 	links    map[string]bool // current link relationships, "source|type|target"
 	incTLP   map[string]string
 	markings map[string]bool
+	// places maps a country code to a kept location object of that country,
+	// so links reuse it instead of writing a second location.
+	places map[string]string
 }
 
 // Write writes doc as one STIX 2.1 bundle. Records become identities,
@@ -36,7 +39,8 @@ type writer struct {
 // back, the modelled ones updated with the records' current values.
 func Write(w io.Writer, doc *interchange.Document, maxTLP string) error {
 	wr := &writer{doc: doc, maxTLP: maxTLP, sources: map[string]trace.Source{}, kept: map[string]obj{},
-		out: map[string]obj{}, links: map[string]bool{}, incTLP: map[string]string{}, markings: map[string]bool{}}
+		out: map[string]obj{}, links: map[string]bool{}, incTLP: map[string]string{}, markings: map[string]bool{},
+		places: map[string]string{}}
 	for _, s := range doc.Sources {
 		wr.sources[s.ID] = s
 	}
@@ -46,6 +50,11 @@ func Write(w io.Writer, doc *interchange.Document, maxTLP string) error {
 			m["x_harmtrace_modelled"] = o.Modelled
 			m["x_harmtrace_tlp"] = o.TLP
 			wr.kept[o.ID] = m
+			if c, _ := m["country"].(string); o.Type == "location" && c != "" {
+				if old, ok := wr.places[strings.ToUpper(c)]; !ok || o.ID < old {
+					wr.places[strings.ToUpper(c)] = o.ID
+				}
+			}
 		}
 	}
 	wr.records()
@@ -300,9 +309,12 @@ func (wr *writer) impact(h harm.Harm) {
 	case "external":
 		block["impact_type"] = "public-health"
 	}
+	// The Incident Core Extension draft keys the category block by the
+	// category's name, which the OASIS STIX 2.1 schemas do not allow as an
+	// extension key; the block goes inside the impact extension instead.
+	// The reader accepts both.
 	ext := o["extensions"].(obj)
-	ext[ExtImpact] = obj{"extension_type": "new-sdo"}
-	ext[category] = block
+	ext[ExtImpact] = obj{"extension_type": "new-sdo", category: block}
 	if (h.Indicator == "people-affected" || h.Indicator == "patients-affected") && h.Min != nil {
 		o["impacted_entity_counts"] = obj{"individual": *h.Min}
 	}
@@ -311,6 +323,9 @@ func (wr *writer) impact(h harm.Harm) {
 }
 
 func (wr *writer) location(country string) string {
+	if id, ok := wr.places[country]; ok {
+		return id
+	}
 	id := trace.DerivedID("location", "country|"+country)
 	if _, ok := wr.out[id]; !ok {
 		o := obj{"type": "location", "spec_version": "2.1", "id": id, "created": stamp(time.Time{}),

@@ -51,7 +51,11 @@ func (wr *writer) keptLink(k obj) {
 			if role, ok := o["x_harmtrace_role"]; ok {
 				k["x_harmtrace_role"] = role
 			}
-			k["object_marking_refs"] = o["object_marking_refs"]
+			if refs, ok := o["object_marking_refs"]; ok {
+				k["object_marking_refs"] = refs
+			} else {
+				delete(k, "object_marking_refs")
+			}
 			delete(wr.out, id)
 		}
 	}
@@ -74,7 +78,11 @@ func merge(kept, written obj) obj {
 	if keptExt != nil && writtenExt != nil {
 		ext := obj{}
 		for k, v := range keptExt {
-			ext[k] = v
+			// Keys STIX 2.1 does not allow (the Incident Core Extension
+			// draft's bare category blocks) are written anew, nested.
+			if strings.HasPrefix(k, "extension-definition--") || strings.HasSuffix(k, "-ext") {
+				ext[k] = v
+			}
 		}
 		for k, v := range writtenExt {
 			if k == ExtIncidentCore {
@@ -163,8 +171,10 @@ func (wr *writer) dropDanglingRelationships() {
 
 func isMarking(id string) bool { return strings.HasPrefix(id, "marking-definition--") }
 
-// markingDefinitions returns the TLP 2.0 definitions the bundle uses and
-// the definition of harmtrace's extension.
+// markingDefinitions returns the TLP 2.0 definitions the bundle uses. The
+// harmtrace extension's definition is documented in docs/formats.md but not
+// written into bundles: the OASIS bundle schema does not accept
+// extension-definition objects.
 func (wr *writer) markingDefinitions() []obj {
 	var names []string
 	for t := range wr.markings {
@@ -177,15 +187,9 @@ func (wr *writer) markingDefinitions() []obj {
 			"created": "2022-10-01T00:00:00.000Z", "name": "TLP:" + strings.ToUpper(t),
 			"extensions": obj{ExtTLP2: obj{"extension_type": "property-extension", "tlp_2_0": t}}})
 	}
-	out = append(out, obj{"type": "extension-definition", "spec_version": "2.1", "id": ExtHarmtrace,
-		"created": "2026-11-23T00:00:00.000Z", "modified": "2026-11-23T00:00:00.000Z",
-		"created_by_ref": harmtraceIdentity["id"], "name": "harmtrace record",
-		"description": "The record as harmtrace keeps it (harm to people, partial dates, claimed vs confirmed) and the sources it cites, with their admiralty grading.",
-		"schema":      "https://harmtrace.org/schemas/stix-extension-1.json", "version": "1.0.0",
-		"extension_types": []string{"property-extension"}}, harmtraceIdentity)
 	return out
 }
 
-var harmtraceIdentity = obj{"type": "identity", "spec_version": "2.1", "id": "identity--3f6b6f1c-9a51-4c1e-8f0e-6d1a8e2b7c41",
-	"created": "2026-11-23T00:00:00.000Z", "modified": "2026-11-23T00:00:00.000Z", "name": "harmtrace",
-	"identity_class": "system"}
+// harmtraceIdentity is the id of the identity that defines the harmtrace
+// extension, in docs/formats.md.
+const harmtraceIdentity = "identity--3f6b6f1c-9a51-4c1e-8f0e-6d1a8e2b7c41"
