@@ -60,6 +60,11 @@ func TestCommands(t *testing.T) {
 		{"add of an unknown kind", []string{"add", "thing"}, 2, "", []string{"add incident|organisation"}},
 		{"report of an empty store", []string{"report"}, 0, "No cyberattacks match", nil},
 		{"report with a bad filter", []string{"report", "--attack-type", "hacking"}, 1, "", []string{"--attack-type"}},
+		{"export of an empty store as CSV", []string{"export", "--format", "csv"}, 0, "id,title,determination", nil},
+		{"export with a bad marking", []string{"export", "--tlp", "white"}, 2, "", []string{"--tlp"}},
+		{"export in an unknown format", []string{"export", "--format", "xml"}, 2, "", []string{`unknown format "xml"`}},
+		{"duplicates of an empty store", []string{"duplicates"}, 0, "no possible duplicates", nil},
+		{"import needs a mapping for csv", []string{"import", "--format", "csv", "testdata/sample.json"}, 2, "", []string{"--mapping"}},
 		{"revisions of an unknown record", []string{"revisions", "incident--00000000-0000-4000-8000-000000000000"}, 1, "", []string{"not found"}},
 	}
 	for _, tt := range tests {

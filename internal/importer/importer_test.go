@@ -364,3 +364,32 @@ func firstDiff(a, b []byte) string {
 	}
 	return fmt.Sprintf("lengths %d and %d lines", len(al), len(bl))
 }
+
+// TestVCDBSample imports the real VERIS Community Database records of the
+// shared data folder, when it is there: three cyberattacks, one error and
+// one physical theft skipped.
+func TestVCDBSample(t *testing.T) {
+	dir := "../../../shared/data/vcdb-sample"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("%s not found: it sits beside the checkout for developers and CI", dir)
+	}
+	store := dbtest.SQLite(t)
+	files, err := importer.ExpandFolders([]string{dir})
+	if err != nil || len(files) != 5 {
+		t.Fatalf("files = %v, %v; want the 5 records, .json and .JSON", files, err)
+	}
+	sum, err := importFiles(t, store, importer.Options{TLP: "clear"}, files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := sum.Counts["incidents"]; c == nil || c.Created != 3 {
+		t.Errorf("incidents = %+v, want 3 created", c)
+	}
+	skipped := 0
+	for _, n := range sum.Skipped {
+		skipped += n
+	}
+	if skipped != 2 {
+		t.Errorf("skipped = %v, want 2 (an error and a physical theft)", sum.Skipped)
+	}
+}
