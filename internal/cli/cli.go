@@ -36,17 +36,19 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":      {"run the web server", runServe},
-		"migrate":    {"apply pending database migrations", runMigrate},
-		"version":    {"print the version", runVersion},
-		"add":        {"add a record: incident, organisation, actor, campaign, source, harm, attribution", runAdd},
-		"import":     {"import files: harmtrace JSON, STIX, MISP, VERIS, HHS OCR, CSV", runImport},
-		"duplicates": {"list possible duplicate incidents; merge or dismiss a pair", runDuplicates},
-		"export":     {"export the data: STIX 2.1, CSV, JSON lines", runExport},
-		"report":     {"print the figures: incidents, organisations, countries, actors, harm", runReport},
-		"show":       {"print a record as JSON", runShow},
-		"revisions":  {"list the revisions of a record", runRevisions},
-		"help":       {"show this help", nil},
+		"serve":         {"run the web server", runServe},
+		"migrate":       {"apply pending database migrations", runMigrate},
+		"version":       {"print the version", runVersion},
+		"add":           {"add a record: incident, organisation, actor, campaign, source, harm, attribution", runAdd},
+		"import":        {"import files: harmtrace JSON, STIX, MISP, VERIS, HHS OCR, CSV", runImport},
+		"check-request": {"check a cooperation request against the UN Convention and the Budapest Convention", runCheckRequest},
+		"profile":       {"show, import or export jurisdiction profiles for the request check", runProfile},
+		"duplicates":    {"list possible duplicate incidents; merge or dismiss a pair", runDuplicates},
+		"export":        {"export the data: STIX 2.1, CSV, JSON lines", runExport},
+		"report":        {"print the figures: incidents, organisations, countries, actors, harm", runReport},
+		"show":          {"print a record as JSON", runShow},
+		"revisions":     {"list the revisions of a record", runRevisions},
+		"help":          {"show this help", nil},
 	}
 }
 

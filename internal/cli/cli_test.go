@@ -65,6 +65,13 @@ func TestCommands(t *testing.T) {
 		{"export in an unknown format", []string{"export", "--format", "xml"}, 2, "", []string{`unknown format "xml"`}},
 		{"duplicates of an empty store", []string{"duplicates"}, 0, "no possible duplicates", nil},
 		{"import needs a mapping for csv", []string{"import", "--format", "csv", "testdata/sample.json"}, 2, "", []string{"--mapping"}},
+		{"check-request refuses a journalist's extradition", []string{"check-request", "../treaty/testdata/journalist-extradition.json"}, 0,
+			"REFUSE-RECOMMENDED", nil},
+		{"check-request as JSON", []string{"check-request", "--format", "json", "../treaty/testdata/hospital-preservation.json"}, 0,
+			`"outcome": "proceed"`, nil},
+		{"check-request names an unknown key", []string{"check-request", "../treaty/testdata/unknown-key.json"}, 1, "",
+			[]string{"unknown-key.json", `"urgency"`}},
+		{"profile of a Budapest party", []string{"profile", "show", "FR"}, 0, `"budapest": "party"`, nil},
 		{"revisions of an unknown record", []string{"revisions", "incident--00000000-0000-4000-8000-000000000000"}, 1, "", []string{"not found"}},
 	}
 	for _, tt := range tests {

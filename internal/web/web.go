@@ -1,23 +1,33 @@
-// Package web serves harmtrace over HTTP: the health check and the public
-// pages. Handlers return errors; one place logs them and renders a safe
-// message, so internal detail never reaches a visitor.
+// Package web serves harmtrace over HTTP: the health check, the public
+// pages, the cooperation-request check and its JSON API. Handlers return
+// errors; one place logs them and renders a safe message, so internal
+// detail never reaches a visitor.
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/report"
 )
 
-//go:embed templates/*.html
-var templateFiles embed.FS
+var (
+	//go:embed templates/*.html
+	templateFiles embed.FS
+	//go:embed static
+	staticFiles embed.FS
+)
 
 // Server holds what the handlers need.
 type Server struct {
@@ -31,28 +41,72 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	pages, err := template.New("").Funcs(template.FuncMap{
 		"number": report.Number,
 		"count":  func(n int) string { return report.Number(int64(n)) },
+		"join":   strings.Join,
+		"has":    slices.Contains[[]string],
 	}).ParseFS(templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{store: store, log: log, pages: pages}
+	static, _ := fs.Sub(staticFiles, "static")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.Handle("GET /{$}", s.handle(s.home))
-	return securityHeaders(mux), nil
+	mux.Handle("GET /check-request", s.handle(s.checkForm))
+	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
+	mux.Handle("POST /api/v1/check-request", s.handle(s.apiCheckRequest))
+	// Cross-origin protection rejects state-changing requests that a
+	// browser sends from another site (Sec-Fetch-Site / Origin).
+	protect := http.NewCrossOriginProtection()
+	return securityHeaders(protect.Handler(mux)), nil
 }
 
-// handle adapts a handler that returns an error.
+// handle adapts a handler that returns an error: a bad request is shown to
+// the visitor, anything else is logged and answered with a safe message.
 func (s *Server) handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			if errors.Is(err, context.Canceled) {
+		err := h(w, r)
+		switch {
+		case err == nil, errors.Is(err, context.Canceled):
+		case errors.Is(err, errBadRequest):
+			http.Error(w, "Bad request.", http.StatusBadRequest)
+		default:
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				_ = writeJSON(w, http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error; it was logged"})
 				return
 			}
-			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			http.Error(w, "Something went wrong on our side; the error was logged.", http.StatusInternalServerError)
 		}
 	})
+}
+
+// render executes a page template into a buffer first, so a template error
+// never leaves half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// apiError is the JSON body of every API error: a stable code and a message.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // healthz answers 200 once the store is open, migrated and answering.
@@ -77,16 +131,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	return s.pages.ExecuteTemplate(w, "home.html", rep)
+	return s.render(w, http.StatusOK, "home.html", map[string]any{"Title": "Dashboard", "Report": rep})
 }
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
 		next.ServeHTTP(w, r)
 	})
 }

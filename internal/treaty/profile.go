@@ -1,0 +1,174 @@
+package treaty
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/validate"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// Unknown is a first-class answer everywhere in a profile.
+const Unknown = "unknown"
+
+// Profile is what is known of one jurisdiction.
+type Profile struct {
+	Country string `json:"country"`
+	// Budapest: party, observer, not-party or unknown.
+	Budapest string `json:"budapest"`
+	// UNCC: party, signatory, not-signatory or unknown.
+	UNCC string `json:"uncc"`
+	// Criminalises lists the conduct the country's law makes a crime, with
+	// the maximum penalty and a source. Conduct not listed is unknown.
+	Criminalises []Criminalisation `json:"criminalises,omitempty"`
+	// DeathPenalty: retained, abolished or unknown.
+	DeathPenalty     string   `json:"death_penalty"`
+	RightsAssessment string   `json:"rights_assessment,omitempty"`
+	Sources          []string `json:"sources,omitempty"`
+}
+
+// Criminalisation is one conduct a country's law punishes.
+type Criminalisation struct {
+	Conduct         string  `json:"conduct"`
+	Criminal        bool    `json:"criminal"`
+	MaxPenaltyYears float64 `json:"max_penalty_years,omitempty"`
+	Source          string  `json:"source"`
+}
+
+var (
+	budapestStatus = vocab.List{Name: "Budapest status", Values: []string{"party", "observer", "not-party", Unknown}}
+	unccStatus     = vocab.List{Name: "UN Convention status", Values: []string{"party", "signatory", "not-signatory", Unknown}}
+	deathPenalty   = vocab.List{Name: "death penalty", Values: []string{"retained", "abolished", Unknown}}
+)
+
+// Validate names every field at fault.
+func (p *Profile) Validate() error {
+	var errs validate.Errors
+	p.Country = strings.ToUpper(strings.TrimSpace(p.Country))
+	if !statePattern.MatchString(p.Country) {
+		errs.Add("country", "%q is not an ISO 3166-1 alpha-2 code", p.Country)
+	}
+	for _, f := range []*string{&p.Budapest, &p.UNCC, &p.DeathPenalty} {
+		if *f == "" {
+			*f = Unknown
+		}
+	}
+	errs.Check("budapest", budapestStatus.Check(p.Budapest))
+	errs.Check("uncc", unccStatus.Check(p.UNCC))
+	errs.Check("death_penalty", deathPenalty.Check(p.DeathPenalty))
+	for i, c := range p.Criminalises {
+		errs.Check(fmt.Sprintf("criminalises[%d].conduct", i), Conducts.Check(c.Conduct))
+		if c.Source == "" {
+			errs.Add(fmt.Sprintf("criminalises[%d].source", i), "cite the law or a source for it")
+		}
+		if c.MaxPenaltyYears < 0 {
+			errs.Add(fmt.Sprintf("criminalises[%d].max_penalty_years", i), "is negative")
+		}
+	}
+	return errs.Err()
+}
+
+// criminalisation returns what the profile says of a conduct.
+func (p *Profile) criminalisation(conduct string) (Criminalisation, bool) {
+	for _, c := range p.Criminalises {
+		if c.Conduct == conduct {
+			return c, true
+		}
+	}
+	return Criminalisation{}, false
+}
+
+// seedProfile is the profile the shipped data gives a country.
+func seedProfile(country string) *Profile {
+	p := &Profile{Country: country, Budapest: Unknown, UNCC: Unknown, DeathPenalty: Unknown}
+	if c, ok := vocab.LookupCountry(country); ok {
+		switch c.Budapest {
+		case "parties":
+			p.Budapest = "party"
+		case "observers":
+			p.Budapest = "observer"
+		default:
+			p.Budapest = "not-party"
+		}
+		p.Sources = []string{"Budapest status: MISP country galaxy (budapest-convention)"}
+	}
+	return p
+}
+
+// GetProfile returns the stored profile of a country, or the seed profile.
+func GetProfile(ctx context.Context, q db.Querier, country string) (*Profile, error) {
+	country = strings.ToUpper(country)
+	var body string
+	err := q.QueryRow(ctx, `SELECT body FROM jurisdiction_profiles WHERE country = ?`, country).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return seedProfile(country), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", country, err)
+	}
+	var p Profile
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		return nil, fmt.Errorf("profile %s: %w", country, err)
+	}
+	return &p, nil
+}
+
+// SaveProfile stores a profile, recording what changed.
+func SaveProfile(ctx context.Context, tx *db.Tx, p *Profile) (revision.Outcome, error) {
+	if err := p.Validate(); err != nil {
+		return revision.Unchanged, err
+	}
+	var stored string
+	err := tx.QueryRow(ctx, `SELECT body FROM jurisdiction_profiles WHERE country = ?`, p.Country).Scan(&stored)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return revision.Unchanged, err
+	}
+	var before any
+	if exists {
+		var old Profile
+		if err := json.Unmarshal([]byte(stored), &old); err != nil {
+			return revision.Unchanged, err
+		}
+		before = &old
+	} else {
+		before = seedProfile(p.Country) // the first edit shows what it changed from the shipped data
+	}
+	outcome, err := revision.Record(ctx, tx, "jurisdiction-profile", "profile--"+p.Country, before, p)
+	if err != nil || outcome == revision.Unchanged {
+		return outcome, err
+	}
+	body, _ := json.Marshal(p)
+	now := db.Timestamp(tx.Now)
+	if exists {
+		_, err = tx.Exec(ctx, `UPDATE jurisdiction_profiles SET body = ?, updated_at = ? WHERE country = ?`, string(body), now, p.Country)
+	} else {
+		_, err = tx.Exec(ctx, `INSERT INTO jurisdiction_profiles (country, body, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+			p.Country, string(body), now, now)
+		outcome = revision.Created
+	}
+	return outcome, err
+}
+
+// ListProfiles returns the stored profiles.
+func ListProfiles(ctx context.Context, q db.Querier) ([]Profile, error) {
+	countries, err := db.Column[string](ctx, q, `SELECT country FROM jurisdiction_profiles ORDER BY country`)
+	if err != nil {
+		return nil, err
+	}
+	var out []Profile
+	for _, c := range countries {
+		p, err := GetProfile(ctx, q, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}

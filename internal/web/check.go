@@ -1,0 +1,88 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/treaty"
+)
+
+// checkPage is the form and result of a cooperation-request check.
+type checkPage struct {
+	Title                                       string
+	Form                                        treaty.Request
+	PenaltyRequesting, PenaltyRequested         string
+	From, To                                    string
+	Result                                      *treaty.Result
+	Error                                       string
+	Measures, Conducts, Persons, DataCategories []string
+}
+
+func newCheckPage() *checkPage {
+	return &checkPage{Title: "Check a cooperation request", Measures: treaty.Measures.Values, Conducts: treaty.Conducts.Values,
+		Persons: treaty.Persons.Values, DataCategories: treaty.DataCategories.Values}
+}
+
+func (s *Server) checkForm(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, http.StatusOK, "check.html", newCheckPage())
+}
+
+// checkSubmit reads the form into a request, checks it and shows the result
+// with the form filled in again.
+func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return badRequest(err)
+	}
+	p := newCheckPage()
+	f := r.PostForm
+	p.Form = treaty.Request{RequestingState: f.Get("requesting_state"), RequestedState: f.Get("requested_state"),
+		Measure: f.Get("measure"), Conduct: f["conduct"], Person: f["person"], DataCategories: f["data_categories"],
+		Purpose: f.Get("purpose"), MaxPenaltyYears: map[string]float64{}}
+	p.PenaltyRequesting, p.PenaltyRequested, p.From, p.To = f.Get("penalty_requesting"), f.Get("penalty_requested"), f.Get("from"), f.Get("to")
+	for _, pen := range []struct{ state, value string }{
+		{strings.ToUpper(p.Form.RequestingState), p.PenaltyRequesting}, {strings.ToUpper(p.Form.RequestedState), p.PenaltyRequested},
+	} {
+		if pen.value == "" {
+			continue
+		}
+		years, err := strconv.ParseFloat(pen.value, 64)
+		if err != nil {
+			p.Error = "The maximum penalty must be a number of years."
+			return s.render(w, http.StatusUnprocessableEntity, "check.html", p)
+		}
+		p.Form.MaxPenaltyYears[pen.state] = years
+	}
+	if p.From != "" || p.To != "" {
+		p.Form.Window = &treaty.Window{From: p.From, To: p.To}
+	}
+	req := p.Form
+	res, err := treaty.Check(r.Context(), s.store, &req)
+	if err != nil {
+		var status = http.StatusUnprocessableEntity
+		p.Error = err.Error()
+		return s.render(w, status, "check.html", p)
+	}
+	p.Result = res
+	return s.render(w, http.StatusOK, "check.html", p)
+}
+
+// apiCheckRequest is POST /api/v1/check-request: the same JSON as the CLI
+// takes, the same result.
+func (s *Server) apiCheckRequest(w http.ResponseWriter, r *http.Request) error {
+	req, err := treaty.DecodeRequest(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_request", Message: err.Error()})
+	}
+	res, err := treaty.Check(r.Context(), s.store, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// errBadRequest marks errors caused by the request, shown to the visitor.
+var errBadRequest = errors.New("bad request")
+
+func badRequest(err error) error { return errors.Join(errBadRequest, err) }
