@@ -208,7 +208,7 @@ func TestServeAnswersHealthzAndStopsOnCancel(t *testing.T) {
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
 	go func() {
-		done <- cli.Run(ctx, []string{"harmtrace", "--data", t.TempDir(), "serve", "--addr", addr}, nil, &bytes.Buffer{}, &stderr)
+		done <- cli.Run(ctx, []string{"harmtrace", "--data", t.TempDir(), "serve", "--no-seed", "--addr", addr}, nil, &bytes.Buffer{}, &stderr)
 	}()
 	var resp *http.Response
 	var err error

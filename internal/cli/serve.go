@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/seed"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", "")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
+	noSeed := fs.Bool("no-seed", false, "do not load the bundled open data into an empty store")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -24,6 +26,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if !*noSeed {
+		empty, err := seed.Empty(ctx, store)
+		if err != nil {
+			return err
+		}
+		if empty {
+			log.Info("empty store: loading the bundled open data (--no-seed to skip)")
+			if err := loadSeed(ctx, env, store); err != nil {
+				return fmt.Errorf("seed: %w", err)
+			}
+		}
+	}
 	handler, err := web.New(store, log)
 	if err != nil {
 		return err
