@@ -21,7 +21,7 @@ type Bar struct {
 
 // Bars draws horizontal bars, largest first as given, for breakdowns.
 func Bars(title string, bars []Bar, format func(float64) string) template.HTML {
-	const width, rowH, labelW, pad = 640, 22, 220, 4
+	const width, rowH, labelW, pad = 480, 22, 200, 4
 	if len(bars) == 0 {
 		return template.HTML(`<p class="muted">No data.</p>`)
 	}
@@ -38,9 +38,9 @@ func Bars(title string, bars []Bar, format func(float64) string) template.HTML {
 		y := pad + i*rowH
 		w := 0.0
 		if maxV > 0 {
-			w = (width - labelW - 120) * b.Value / maxV
+			w = (width - labelW - 90) * b.Value / maxV
 		}
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="12" fill="#1a1a1a">%s</text>`, labelW-6, y+15, esc(truncate(b.Label, 32)))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="12" fill="#1a1a1a">%s</text>`, labelW-6, y+15, esc(truncate(b.Label, 30)))
 		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="#0b5394"><title>%s: %s</title></rect>`,
 			labelW, y+3, w, rowH-6, esc(b.Label), esc(format(b.Value)))
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="12" fill="#1a1a1a">%s</text>`, float64(labelW)+w+6, y+15, esc(format(b.Value)+b.Note))

@@ -17,7 +17,7 @@ func TestWorldMapCoversTheCountries(t *testing.T) {
 			t.Fatalf("%s: path %.40s… is not closed", s.name, s.path)
 		}
 	}
-	for _, cc := range []string{"US", "FR", "UA", "KE", "BR", "IN", "AU", "SD"} {
+	for _, cc := range []string{"US", "FR", "UA", "KE", "BR", "IN", "AU", "SD", "RU", "FJ"} {
 		if !codes[cc] {
 			t.Errorf("no shape for %s", cc)
 		}

@@ -81,6 +81,9 @@ var loadShapes = sync.OnceValue(func() []shape {
 			continue
 		}
 		code := alpha2(g.ID)
+		if code == "AQ" {
+			continue // Antarctica takes space and has no victims
+		}
 		out = append(out, shape{code: code, name: g.Properties.Name, path: path(arcs, polygons)})
 	}
 	return out
@@ -113,7 +116,9 @@ func path(arcs [][][2]float64, polygons [][][]int) string {
 				pts = append(pts, seg...)
 			}
 			for i, p := range pts {
-				if i == 0 {
+				// A ring that crosses the antimeridian would draw a line
+				// across the whole map: start a new subpath there instead.
+				if i == 0 || math.Abs(p[0]-pts[i-1][0]) > mapW/2 {
 					fmt.Fprintf(&b, "M%.1f %.1f", p[0], p[1])
 				} else {
 					fmt.Fprintf(&b, "L%.1f %.1f", p[0], p[1])
@@ -152,7 +157,7 @@ func WorldMap(title string, counts map[string]int, link func(code string) string
 		return min(c, 5)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg role="img" aria-labelledby="%[1]s" viewBox="0 20 %v %v" width="100%%" xmlns="http://www.w3.org/2000/svg">`, id(title), mapW, mapH-90)
+	fmt.Fprintf(&b, `<svg role="img" aria-labelledby="%[1]s" viewBox="0 20 %v %v" width="100%%" xmlns="http://www.w3.org/2000/svg">`, id(title), mapW, mapH-80)
 	fmt.Fprintf(&b, `<title id="%s">%s</title>`, id(title), esc(title+": "+mapSummary(counts)))
 	for _, s := range loadShapes() {
 		n := counts[s.code]
@@ -165,9 +170,9 @@ func WorldMap(title string, counts map[string]int, link func(code string) string
 		}
 	}
 	for i, c := range palette {
-		fmt.Fprintf(&b, `<rect x="%d" y="400" width="24" height="12" fill="%s" stroke="#7f8c99" stroke-width="0.4"/>`, 20+i*26, c)
+		fmt.Fprintf(&b, `<rect x="%d" y="404" width="24" height="12" fill="%s" stroke="#7f8c99" stroke-width="0.4"/>`, 20+i*26, c)
 	}
-	fmt.Fprintf(&b, `<text x="20" y="428" font-size="12" fill="#1a1a1a">none → most (%d)</text>`, maxV)
+	fmt.Fprintf(&b, `<text x="20" y="432" font-size="12" fill="#1a1a1a">none → most (%d)</text>`, maxV)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }

@@ -14,11 +14,22 @@ import (
 // organisations, harms, attributions and sources they refer to: a victim
 // of a hidden incident is never named.
 func Load(ctx context.Context, q db.Querier, maxTLP string) (*Document, error) {
-	doc := &Document{}
 	ids, err := trace.IncidentIDs(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("load incidents: %w", err)
 	}
+	return load(ctx, q, maxTLP, ids, true)
+}
+
+// LoadIncidents reads the given incidents (those marked at most maxTLP)
+// with the records they refer to, for a download of a selection: only the
+// actors and campaigns they name come with them, and no kept STIX objects.
+func LoadIncidents(ctx context.Context, q db.Querier, maxTLP string, ids []string) (*Document, error) {
+	return load(ctx, q, maxTLP, ids, false)
+}
+
+func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everything bool) (*Document, error) {
+	doc := &Document{}
 	orgs, sources := map[string]bool{}, map[string]bool{}
 	cite := func(list []string) {
 		for _, id := range list {
@@ -61,12 +72,16 @@ func Load(ctx context.Context, q db.Querier, maxTLP string) (*Document, error) {
 	if err := loadCatalogue(ctx, q, doc, cite); err != nil {
 		return nil, err
 	}
+	if !everything {
+		doc.keepReferenced()
+	}
+	restricted := maxTLP != "" || !everything
 	allOrgs, err := trace.ListOrganisations(ctx, q, 1<<31-1, 0)
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range allOrgs {
-		if maxTLP == "" || orgs[o.ID] {
+		if !restricted || orgs[o.ID] {
 			doc.Organisations = append(doc.Organisations, o)
 		}
 	}
@@ -75,7 +90,7 @@ func Load(ctx context.Context, q db.Querier, maxTLP string) (*Document, error) {
 		return nil, err
 	}
 	for _, id := range allSources {
-		if maxTLP != "" && !sources[id] {
+		if restricted && !sources[id] {
 			continue
 		}
 		s, err := trace.GetSource(ctx, q, id)
@@ -84,8 +99,48 @@ func Load(ctx context.Context, q db.Querier, maxTLP string) (*Document, error) {
 		}
 		doc.Sources = append(doc.Sources, *s)
 	}
-	doc.Objects, err = LoadObjects(ctx, q, maxTLP)
+	if everything {
+		doc.Objects, err = LoadObjects(ctx, q, maxTLP)
+	}
 	return doc, err
+}
+
+// keepReferenced drops the actors, campaigns and campaign attributions that
+// no incident of the document refers to.
+func (doc *Document) keepReferenced() {
+	campaigns := map[string]bool{}
+	for _, in := range doc.Incidents {
+		if in.CampaignID != "" {
+			campaigns[in.CampaignID] = true
+		}
+	}
+	var attrs []trace.Attribution
+	actors := map[string]bool{}
+	incidents := map[string]bool{}
+	for _, in := range doc.Incidents {
+		incidents[in.ID] = true
+	}
+	for _, a := range doc.Attributions {
+		if incidents[a.IncidentID] || campaigns[a.CampaignID] {
+			attrs = append(attrs, a)
+			actors[a.ActorID] = true
+		}
+	}
+	doc.Attributions = attrs
+	var keptActors []trace.Actor
+	for _, a := range doc.Actors {
+		if actors[a.ID] {
+			keptActors = append(keptActors, a)
+		}
+	}
+	doc.Actors = keptActors
+	var keptCampaigns []trace.Campaign
+	for _, c := range doc.Campaigns {
+		if campaigns[c.ID] {
+			keptCampaigns = append(keptCampaigns, c)
+		}
+	}
+	doc.Campaigns = keptCampaigns
 }
 
 // loadCatalogue adds actors, campaigns and campaign attributions: they

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
@@ -21,6 +22,10 @@ type Filter struct {
 	Until      string `json:"until,omitempty"`
 	Actor      string `json:"actor,omitempty"`
 	Campaign   string `json:"campaign,omitempty"`
+	// Determination selects claimed, suspected or confirmed incidents.
+	Determination string `json:"determination,omitempty"`
+	// Query is full-text search over titles, summaries and victims' names.
+	Query string `json:"q,omitempty"`
 	// MaxTLP is the most restricted marking the reader may see; "" for all.
 	MaxTLP string `json:"tlp,omitempty"`
 }
@@ -42,9 +47,15 @@ func (f Filter) Validate() error {
 			return fmt.Errorf("--country: unknown country code %q", f.Country)
 		}
 	}
-	for name, d := range map[string]string{"--since": f.Since, "--until": f.Until} {
-		if err := trace.Date(d).Check(); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+	if err := trace.Date(f.Since).Check(); err != nil {
+		return fmt.Errorf("--since: %w", err)
+	}
+	if err := trace.Date(f.Until).Check(); err != nil {
+		return fmt.Errorf("--until: %w", err)
+	}
+	if f.Determination != "" {
+		if err := vocab.Determinations.Check(f.Determination); err != nil {
+			return fmt.Errorf("--determination: %w", err)
 		}
 	}
 	if f.MaxTLP != "" {
@@ -61,9 +72,18 @@ const incidentDate = `COALESCE(NULLIF(i.start_date, ''), NULLIF(i.discovered_dat
 
 // where returns the SQL condition on incidents i that the filter selects,
 // with its arguments. False positives are never counted as attacks.
-func (f Filter) where() (string, []any) {
+func (f Filter) where(d db.Dialect) (string, []any) {
 	conds := []string{"i.determination <> 'false-positive'"}
 	var args []any
+	if f.Determination != "" {
+		conds = append(conds, "i.determination = ?")
+		args = append(args, f.Determination)
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		cond, arg := trace.SearchCondition(d, f.Query)
+		conds = append(conds, cond)
+		args = append(args, arg)
+	}
 	if f.MaxTLP != "" {
 		allowed := vocab.TLP.Values[:indexOf(vocab.TLP.Values, f.MaxTLP)+1]
 		conds = append(conds, "i.tlp IN ("+placeholders(len(allowed))+")")

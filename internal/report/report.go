@@ -51,7 +51,7 @@ func Compute(ctx context.Context, q db.Querier, f Filter) (*Report, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	where, args := f.where()
+	where, args := f.where(q.Dialect())
 	selected := "SELECT i.id FROM incidents i WHERE " + where
 	r := &Report{Filter: f}
 	counts := []struct {

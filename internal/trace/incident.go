@@ -170,6 +170,9 @@ func SaveIncident(ctx context.Context, tx *db.Tx, in *Incident) (revision.Outcom
 
 // DeleteIncident deletes an incident with its harms and attributions.
 func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE id = ?`, id); err != nil {
+		return err
+	}
 	return incidents.remove(ctx, tx, id, "incidents")
 }
 
@@ -194,7 +197,10 @@ func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) erro
 	if err != nil {
 		return err
 	}
-	return putIncidentLinks(ctx, tx, in, exists)
+	if err := putIncidentLinks(ctx, tx, in, exists); err != nil {
+		return err
+	}
+	return indexIncident(ctx, tx, in, exists)
 }
 
 func putIncidentLinks(ctx context.Context, tx *db.Tx, in *Incident, exists bool) error {

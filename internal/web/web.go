@@ -43,6 +43,16 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 		"count":  func(n int) string { return report.Number(int64(n)) },
 		"join":   strings.Join,
 		"has":    slices.Contains[[]string],
+		"date":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+		"figure": figure,
+		"deref":  func(p *int64) int64 { return *p },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
 	}).ParseFS(templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -53,6 +63,12 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.Handle("GET /{$}", s.handle(s.home))
+	mux.Handle("GET /incidents", s.handle(s.incidents))
+	mux.Handle("GET /incidents/{id}", s.handle(s.incident))
+	mux.Handle("GET /actors/{id}", s.handle(s.actor))
+	mux.Handle("GET /campaigns/{id}", s.handle(s.campaign))
+	mux.Handle("GET /countries/{cc}", s.handle(s.country))
+	mux.Handle("GET /download/{file}", s.handle(s.download))
 	mux.Handle("GET /check-request", s.handle(s.checkForm))
 	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
 	mux.Handle("POST /api/v1/check-request", s.handle(s.apiCheckRequest))
@@ -125,15 +141,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// home shows the headline figures of what may be published (TLP:CLEAR).
-func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	rep, err := report.Compute(r.Context(), s.store, report.Filter{MaxTLP: "clear"})
-	if err != nil {
-		return err
-	}
-	return s.render(w, http.StatusOK, "home.html", map[string]any{"Title": "Dashboard", "Report": rep})
-}
-
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -143,4 +150,18 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// figure writes a harm range: "12,000", "1,000–5,000", "at least 1,000",
+// or "unknown".
+func figure(lo, hi *int64) string {
+	switch {
+	case lo == nil:
+		return "unknown"
+	case hi == nil:
+		return "at least " + report.Number(*lo)
+	case *lo == *hi:
+		return report.Number(*lo)
+	}
+	return report.Number(*lo) + "–" + report.Number(*hi)
 }

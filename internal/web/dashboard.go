@@ -1,0 +1,336 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/chart"
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/interchange"
+	"github.com/harmtrace/harmtrace/internal/interchange/stix"
+	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// publicTLP is what the public pages may show: until accounts exist
+// (issue 5), every page is public.
+const publicTLP = "clear"
+
+// filterOf reads the dashboard's filter from the query string; the
+// marking is always the public one.
+func filterOf(r *http.Request) report.Filter {
+	q := r.URL.Query()
+	return report.Filter{Sector: q.Get("sector"), Country: strings.ToUpper(q.Get("country")), AttackType: q.Get("attack_type"),
+		Since: q.Get("since"), Until: q.Get("until"), Actor: q.Get("actor"), Campaign: q.Get("campaign"),
+		Determination: q.Get("determination"), Query: q.Get("q"), MaxTLP: publicTLP}
+}
+
+// query writes a filter back as a query string, for links and downloads.
+func query(f report.Filter) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"sector": f.Sector, "country": f.Country, "attack_type": f.AttackType, "since": f.Since,
+		"until": f.Until, "actor": f.Actor, "campaign": f.Campaign, "determination": f.Determination, "q": f.Query} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
+}
+
+func number(v float64) string { return report.Number(int64(v)) }
+
+// homePage is the dashboard: the headline, the figures and the charts.
+type homePage struct {
+	Title                           string
+	Report                          *report.Report
+	Filter                          report.Filter
+	Query                           string
+	Timeline, PeopleTimeline        any
+	Map, Sectors, Attacks, Articles any
+	Options                         filterOptions
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	f := filterOf(r)
+	rep, err := report.Compute(r.Context(), s.store, f)
+	if err != nil {
+		return s.filterError(w, err)
+	}
+	years := append([]report.Bucket(nil), rep.ByYear...)
+	sort.Slice(years, func(i, j int) bool { return years[i].Key < years[j].Key })
+	var timeline, people []chart.Bar
+	for _, b := range years {
+		timeline = append(timeline, chart.Bar{Label: b.Key, Value: float64(b.Incidents)})
+		people = append(people, chart.Bar{Label: b.Key, Value: float64(b.PeopleAffectedMin)})
+	}
+	counts := map[string]int{}
+	for _, b := range rep.ByCountry {
+		counts[b.Key] = b.Incidents
+	}
+	p := homePage{Title: "Dashboard", Report: rep, Filter: f, Query: query(f), Options: options(),
+		Timeline:       chart.Columns("Incidents per year", timeline, number),
+		PeopleTimeline: chart.Columns("People affected per year (at least)", people, number),
+		Map:            chart.WorldMap("Incidents by victim country", counts, func(cc string) string { return "/countries/" + cc }),
+		Sectors:        chart.Bars("Incidents by victim sector", bars(rep.BySector, 12), number),
+		Attacks:        chart.Bars("Incidents by attack type", bars(rep.ByAttackType, 12), number),
+		Articles:       chart.Bars("Incidents by UN Convention article", articleBars(rep.ByConventionArticle), number),
+	}
+	return s.render(w, http.StatusOK, "home.html", p)
+}
+
+func bars(buckets []report.Bucket, limit int) []chart.Bar {
+	var out []chart.Bar
+	for i, b := range buckets {
+		if i == limit {
+			break
+		}
+		out = append(out, chart.Bar{Label: b.Key, Value: float64(b.Incidents)})
+	}
+	return out
+}
+
+func articleBars(buckets []report.Bucket) []chart.Bar {
+	var out []chart.Bar
+	for _, b := range buckets {
+		label := "art. " + b.Key
+		if n, err := strconv.Atoi(b.Key); err == nil {
+			if a, ok := vocab.LookupArticle(n); ok {
+				label += " " + a.Title
+			}
+		}
+		out = append(out, chart.Bar{Label: label, Value: float64(b.Incidents)})
+	}
+	return out
+}
+
+// filterOptions are the choices of the filter form.
+type filterOptions struct {
+	Sectors, AttackTypes, Determinations []string
+	Countries                            []vocab.Country
+}
+
+func options() filterOptions {
+	return filterOptions{Sectors: vocab.Sectors(), AttackTypes: vocab.AttackTypes.Values,
+		Determinations: []string{"claimed", "suspected", "confirmed"}, Countries: vocab.Countries()}
+}
+
+// filterError shows a bad filter as a 400 with its message.
+func (s *Server) filterError(w http.ResponseWriter, err error) error {
+	return s.render(w, http.StatusBadRequest, "error.html", map[string]any{"Title": "Bad filter", "Message": err.Error()})
+}
+
+const pageSize = 50
+
+type incidentsPage struct {
+	Title      string
+	Filter     report.Filter
+	Query      string
+	Rows       []report.Row
+	Total      int
+	Page       int
+	Prev, Next string
+	Options    filterOptions
+}
+
+func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
+	f := filterOf(r)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	rows, total, err := report.ListIncidents(r.Context(), s.store, f, pageSize, (page-1)*pageSize)
+	if err != nil {
+		return s.filterError(w, err)
+	}
+	p := incidentsPage{Title: "Incidents", Filter: f, Query: query(f), Rows: rows, Total: total, Page: page, Options: options()}
+	if page > 1 {
+		p.Prev = fmt.Sprintf("?%s&page=%d", p.Query, page-1)
+	}
+	if page*pageSize < total {
+		p.Next = fmt.Sprintf("?%s&page=%d", p.Query, page+1)
+	}
+	return s.render(w, http.StatusOK, "incidents.html", p)
+}
+
+type incidentPage struct {
+	Title        string
+	Incident     *trace.Incident
+	Victims      []*trace.Organisation
+	Harms        []harm.Harm
+	Attributions []attributionView
+	Sources      map[string]trace.Source
+	Campaign     *trace.Campaign
+	Revisions    []revision.Revision
+	Articles     []vocab.ConventionArticle
+}
+
+type attributionView struct {
+	trace.Attribution
+	Actor *trace.Actor
+}
+
+// notFound answers 404 for a record that does not exist or is not public:
+// the two look the same, so a hidden record's existence does not leak.
+func (s *Server) notFound(w http.ResponseWriter) error {
+	return s.render(w, http.StatusNotFound, "error.html", map[string]any{"Title": "Not found", "Message": "There is no such public record."})
+}
+
+func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	in, err := trace.GetIncident(ctx, s.store, r.PathValue("id"))
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !interchange.Visible(in.TLP, publicTLP)) {
+		return s.notFound(w)
+	}
+	if err != nil {
+		return err
+	}
+	p := incidentPage{Title: in.Title, Incident: in, Sources: map[string]trace.Source{}}
+	for _, v := range in.Victims {
+		o, err := trace.GetOrganisation(ctx, s.store, v.OrganisationID)
+		if err != nil {
+			return err
+		}
+		p.Victims = append(p.Victims, o)
+	}
+	if p.Harms, err = harm.OfIncident(ctx, s.store, in.ID); err != nil {
+		return err
+	}
+	attrs, err := trace.AttributionsOf(ctx, s.store, in.ID)
+	if err != nil {
+		return err
+	}
+	if in.CampaignID != "" {
+		if p.Campaign, err = trace.GetCampaign(ctx, s.store, in.CampaignID); err != nil {
+			return err
+		}
+		more, err := trace.AttributionsOf(ctx, s.store, in.CampaignID)
+		if err != nil {
+			return err
+		}
+		attrs = append(attrs, more...)
+	}
+	var cited []string
+	cited = append(cited, in.SourceIDs...)
+	for _, a := range attrs {
+		actor, err := trace.GetActor(ctx, s.store, a.ActorID)
+		if err != nil {
+			return err
+		}
+		p.Attributions = append(p.Attributions, attributionView{a, actor})
+		cited = append(cited, a.SourceIDs...)
+	}
+	for _, h := range p.Harms {
+		cited = append(cited, h.SourceIDs...)
+	}
+	for _, id := range cited {
+		if _, ok := p.Sources[id]; !ok {
+			src, err := trace.GetSource(ctx, s.store, id)
+			if err != nil {
+				return err
+			}
+			p.Sources[id] = *src
+		}
+	}
+	for _, n := range in.Articles {
+		if a, ok := vocab.LookupArticle(n); ok {
+			p.Articles = append(p.Articles, a)
+		}
+	}
+	if p.Revisions, err = revision.List(ctx, s.store, in.ID); err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "incident.html", p)
+}
+
+// subjectPage is an actor's, a campaign's or a country's page: what it is,
+// and the figures and incidents of its filter.
+type subjectPage struct {
+	Title   string
+	Kind    string
+	Actor   *trace.Actor
+	Camp    *trace.Campaign
+	Country *vocab.Country
+	Report  *report.Report
+	Rows    []report.Row
+	Total   int
+	Query   string
+}
+
+func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, f report.Filter) error {
+	var err error
+	if p.Report, err = report.Compute(r.Context(), s.store, f); err != nil {
+		return err
+	}
+	if p.Rows, p.Total, err = report.ListIncidents(r.Context(), s.store, f, pageSize, 0); err != nil {
+		return err
+	}
+	p.Query = query(f)
+	return s.render(w, http.StatusOK, "subject.html", p)
+}
+
+func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
+	a, err := trace.GetActor(r.Context(), s.store, r.PathValue("id"))
+	if errors.Is(err, db.ErrNotFound) {
+		return s.notFound(w)
+	}
+	if err != nil {
+		return err
+	}
+	return s.subject(w, r, subjectPage{Title: a.Name, Kind: "actor", Actor: a}, report.Filter{Actor: a.ID, MaxTLP: publicTLP})
+}
+
+func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
+	c, err := trace.GetCampaign(r.Context(), s.store, r.PathValue("id"))
+	if errors.Is(err, db.ErrNotFound) {
+		return s.notFound(w)
+	}
+	if err != nil {
+		return err
+	}
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "campaign", Camp: c}, report.Filter{Campaign: c.ID, MaxTLP: publicTLP})
+}
+
+func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
+	c, ok := vocab.LookupCountry(r.PathValue("cc"))
+	if !ok {
+		return s.notFound(w)
+	}
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, MaxTLP: publicTLP})
+}
+
+// download serves the current filter's incidents as open data.
+func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
+	f := filterOf(r)
+	ids, err := report.IncidentIDs(r.Context(), s.store, f)
+	if err != nil {
+		return s.filterError(w, err)
+	}
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, publicTLP, ids)
+	if err != nil {
+		return err
+	}
+	name, format, _ := strings.Cut(r.PathValue("file"), ".")
+	if name != "incidents" {
+		return s.notFound(w)
+	}
+	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": "application/stix+json;version=2.1"}
+	ext := map[string]string{"csv": "csv", "json": "jsonl", "stix": "json"}
+	if types[format] == "" {
+		return s.notFound(w)
+	}
+	w.Header().Set("Content-Type", types[format])
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="harmtrace-incidents.%s"`, ext[format]))
+	switch format {
+	case "csv":
+		return interchange.WriteCSV(w, doc)
+	case "json":
+		return interchange.WriteJSONLines(w, doc)
+	}
+	return stix.Write(w, doc, publicTLP)
+}
