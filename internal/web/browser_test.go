@@ -1,0 +1,162 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/importer"
+	"github.com/harmtrace/harmtrace/internal/interchange"
+	"github.com/harmtrace/harmtrace/internal/web"
+)
+
+// browser starts a headless Chromium, or skips the test when there is none
+// (but fails under CI, which must run it).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		msg := "no Chromium found: browser tests need Debian's chromium (scripts/test.sh installs it)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 1600))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// screenshot saves a full-page screenshot as a test artefact.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100) // 100 gives a PNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("testdata", "artefacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// publicSite serves a store with public and hidden incidents.
+func publicSite(t *testing.T) string {
+	store := dbtest.SQLite(t)
+	ctx := context.Background()
+	load := func(tlp string, files ...string) {
+		err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+			for _, f := range files {
+				if err := importer.File(ctx, tx, f, importer.Options{TLP: tlp}, interchange.NewSummary(), nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	load("clear", "../importer/testdata/hhs/breach_report_sample.csv", "../importer/testdata/veris/clinic-ransomware.json",
+		"../importer/testdata/stix/hospital-incident.json")
+	load("amber", "../importer/testdata/veris/ngo-inconsistent.JSON")
+	h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestBrowserJourney opens the dashboard, filters by sector, searches,
+// opens an incident and downloads the CSV, in a real headless Chromium.
+func TestBrowserJourney(t *testing.T) {
+	ctx := browser(t)
+	base := publicSite(t)
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(a chromedp.Action[string]) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("headline")))
+	headline := text(chromedp.Text(chromedp.ID("headline")))
+	home := text(chromedp.OuterHTML(chromedp.CSS("body")))
+	screenshot(t, ctx, "1-dashboard")
+	if !strings.Contains(headline, "cyberattacks") {
+		t.Errorf("headline = %q", headline)
+	}
+
+	do(chromedp.SetValue(chromedp.CSS("select[name=sector]"), "Health"), chromedp.Submit(chromedp.CSS("form.filters")),
+		chromedp.WaitVisible(chromedp.ID("headline")))
+	if filtered := text(chromedp.Text(chromedp.ID("headline"))); !strings.Contains(filtered, "on health") {
+		t.Errorf("headline filtered by sector = %q", filtered)
+	}
+	screenshot(t, ctx, "2-filtered-by-sector")
+
+	do(chromedp.Navigate(base+"/incidents"), chromedp.SendKeys(chromedp.CSS("input[name=q]"), "Riverside"),
+		chromedp.Submit(chromedp.CSS("form.filters")), chromedp.WaitVisible(chromedp.ID("result-count")))
+	if list := text(chromedp.Text(chromedp.ID("incident-list"))); !strings.Contains(list, "Riverside Community Clinic") {
+		t.Errorf("search result = %q", list)
+	}
+	if count := text(chromedp.Text(chromedp.ID("result-count"))); !strings.HasPrefix(count, "1 incidents") {
+		t.Errorf("result count = %q", count)
+	}
+	screenshot(t, ctx, "3-search")
+
+	do(chromedp.Click(chromedp.CSS("#incident-list tbody a")), chromedp.WaitVisible(chromedp.ID("incident-title")))
+	if title := text(chromedp.Text(chromedp.ID("incident-title"))); !strings.Contains(title, "Riverside") {
+		t.Errorf("incident title = %q", title)
+	}
+	screenshot(t, ctx, "4-incident")
+
+	do(chromedp.Navigate(base+"/incidents?sector=Health"), chromedp.WaitVisible(chromedp.ID("download-csv")))
+	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector('#download-csv').href).then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(csv, "id,title,determination") || !strings.Contains(csv, "Riverside Community Clinic") {
+		t.Errorf("downloaded CSV = %.300q", csv)
+	}
+	for _, page := range []string{home, csv} {
+		if strings.Contains(page, "Helping Hands") {
+			t.Error("an amber incident's victim is shown on a public page")
+		}
+	}
+}
