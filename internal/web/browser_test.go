@@ -52,7 +52,7 @@ func browser(t *testing.T) context.Context {
 // screenshot saves a full-page screenshot as a test artefact.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100) // 100 gives a PNG)
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
 	if err != nil {
 		t.Fatal(err)
 	}
