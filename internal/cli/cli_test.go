@@ -59,6 +59,7 @@ func TestCommands(t *testing.T) {
 			[]string{`field "attack_types"`, `field "source_ids"`}},
 		{"add of an unknown kind", []string{"add", "thing"}, 2, "", []string{"add incident|organisation"}},
 		{"report of an empty store", []string{"report"}, 0, "No cyberattacks match", nil},
+		{"report as a Markdown brief", []string{"report", "--format", "md"}, 0, "# Cyberattacks and their harm to people", nil},
 		{"report with a bad filter", []string{"report", "--attack-type", "hacking"}, 1, "", []string{"--attack-type"}},
 		{"export of an empty store as CSV", []string{"export", "--format", "csv"}, 0, "id,title,determination", nil},
 		{"export with a bad marking", []string{"export", "--tlp", "white"}, 2, "", []string{"--tlp"}},

@@ -10,7 +10,7 @@ import (
 
 func runReport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "report", "")
-	format := fs.String("format", "text", "output `format`: text or json")
+	format := fs.String("format", "text", "output `format`: text, md (a brief with tables and charts) or json")
 	var f report.Filter
 	fs.StringVar(&f.Sector, "sector", "", "only incidents with a victim in this sector")
 	fs.StringVar(&f.Country, "country", "", "only incidents affecting this country (ISO alpha-2)")
@@ -20,11 +20,13 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&f.Actor, "actor", "", "only incidents attributed to this actor (name or id)")
 	fs.StringVar(&f.Campaign, "campaign", "", "only incidents of this campaign (name or id)")
 	fs.StringVar(&f.MaxTLP, "tlp", "", "only incidents marked at most this TLP (clear for what may be published)")
+	fs.StringVar(&f.Determination, "determination", "", "only claimed, suspected or confirmed incidents")
+	fs.StringVar(&f.Query, "q", "", "only incidents whose text matches these words")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: --format must be text or json", errUsage)
+	if *format != "text" && *format != "json" && *format != "md" {
+		return fmt.Errorf("%w: --format must be text, md or json", errUsage)
 	}
 	store, err := openStore(ctx, env)
 	if err != nil {
@@ -35,8 +37,11 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	switch *format {
+	case "json":
 		return printJSON(env, r)
+	case "md":
+		return report.WriteMarkdown(env.Stdout, r)
 	}
 	writeText(env.Stdout, r)
 	return nil
