@@ -15,6 +15,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/config"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/stats"
 )
 
 // Env is what every subcommand gets: the shared configuration and the
@@ -149,6 +150,10 @@ func openStore(ctx context.Context, env *Env) (*db.DB, error) {
 		return nil, err
 	}
 	if _, err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := stats.Install(ctx, store); err != nil {
 		store.Close()
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,6 +44,15 @@ type DB struct {
 	dialect Dialect
 	read    *sql.DB
 	write   *sql.DB
+	// beforeCommit runs in every write transaction that touched incidents,
+	// just before it commits (internal/stats keeps its aggregates so).
+	beforeCommit []func(ctx context.Context, tx *Tx, incidents []string) error
+}
+
+// BeforeCommit adds fn to what runs, inside the transaction, before a write
+// that touched incidents commits; fn gets the touched incidents' ids.
+func (d *DB) BeforeCommit(fn func(ctx context.Context, tx *Tx, incidents []string) error) {
+	d.beforeCommit = append(d.beforeCommit, fn)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL server.
@@ -160,10 +170,24 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{}}
+	tx := &Tx{tx: sqlTx, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{},
+		touched: map[string]bool{}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
+	}
+	if len(tx.touched) > 0 {
+		ids := make([]string, 0, len(tx.touched))
+		for id := range tx.touched {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, hook := range d.beforeCommit {
+			if err := hook(ctx, tx, ids); err != nil {
+				_ = sqlTx.Rollback()
+				return err
+			}
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -181,6 +205,18 @@ type Tx struct {
 	// stmts caches prepared statements: an import runs the same few
 	// statements thousands of times, and SQLite would parse each anew.
 	stmts map[string]*sql.Stmt
+	// touched lists the incidents this transaction changed, directly or
+	// through their harms, victims or attributions.
+	touched map[string]bool
+}
+
+// Touch records that the incidents' figures may have changed.
+func (t *Tx) Touch(incidentIDs ...string) {
+	for _, id := range incidentIDs {
+		if id != "" {
+			t.touched[id] = true
+		}
+	}
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }

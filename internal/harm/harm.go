@@ -161,6 +161,10 @@ func Save(ctx context.Context, tx *db.Tx, h *Harm) (revision.Outcome, error) {
 	if err != nil || outcome == revision.Unchanged {
 		return outcome, err
 	}
+	tx.Touch(h.IncidentID)
+	if old != nil {
+		tx.Touch(old.IncidentID)
+	}
 	return outcome, put(ctx, tx, h, old != nil)
 }
 
@@ -198,6 +202,7 @@ func Delete(ctx context.Context, tx *db.Tx, id string) error {
 	if _, err := revision.Record(ctx, tx, "harm", id, old, nil); err != nil {
 		return err
 	}
+	tx.Touch(old.IncidentID)
 	_, err = tx.Exec(ctx, `DELETE FROM harms WHERE id = ?`, id)
 	return err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -46,8 +45,25 @@ type Report struct {
 	Headline            string   `json:"headline"`
 }
 
-// Compute builds the report for the incidents the filter selects.
+// Compute builds the report for the incidents the filter selects. A
+// filter on the marking alone (the dashboard's home page, a whole-store
+// report) reads the aggregates internal/stats keeps; any other filter
+// scans the incidents.
 func Compute(ctx context.Context, q db.Querier, f Filter) (*Report, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if f.markingOnly() {
+		r, ok, err := fromAggregates(ctx, q, f)
+		if err != nil || ok {
+			return r, err
+		}
+	}
+	return Scan(ctx, q, f)
+}
+
+// Scan builds the report by querying the incidents themselves.
+func Scan(ctx context.Context, q db.Querier, f Filter) (*Report, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -150,11 +166,6 @@ func breakdown(ctx context.Context, q db.Querier, query string, args []any, peop
 	for _, b := range byKey {
 		out = append(out, *b)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Incidents != out[j].Incidents {
-			return out[i].Incidents > out[j].Incidents
-		}
-		return out[i].Key < out[j].Key
-	})
+	sortBuckets(out)
 	return out, nil
 }

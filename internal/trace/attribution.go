@@ -84,7 +84,25 @@ func SaveAttribution(ctx context.Context, tx *db.Tx, a *Attribution) (revision.O
 	if err := a.checkRefs(ctx, tx); err != nil {
 		return revision.Unchanged, err
 	}
-	return attributions.save(ctx, tx, a.ID, a)
+	old, _ := GetAttribution(ctx, tx, a.ID)
+	outcome, err := attributions.save(ctx, tx, a.ID, a)
+	if err != nil || outcome == revision.Unchanged {
+		return outcome, err
+	}
+	for _, at := range []*Attribution{old, a} {
+		if at == nil {
+			continue
+		}
+		tx.Touch(at.IncidentID)
+		if at.CampaignID != "" {
+			ids, err := db.Column[string](ctx, tx, `SELECT id FROM incidents WHERE campaign_id = ?`, at.CampaignID)
+			if err != nil {
+				return outcome, err
+			}
+			tx.Touch(ids...)
+		}
+	}
+	return outcome, nil
 }
 
 func nullable(s string) any {

@@ -165,11 +165,16 @@ func SaveIncident(ctx context.Context, tx *db.Tx, in *Incident) (revision.Outcom
 	if err := in.checkRefs(ctx, tx); err != nil {
 		return revision.Unchanged, err
 	}
-	return incidents.save(ctx, tx, in.ID, in)
+	outcome, err := incidents.save(ctx, tx, in.ID, in)
+	if outcome != revision.Unchanged {
+		tx.Touch(in.ID)
+	}
+	return outcome, err
 }
 
 // DeleteIncident deletes an incident with its harms and attributions.
 func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
+	tx.Touch(id)
 	if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE id = ?`, id); err != nil {
 		return err
 	}

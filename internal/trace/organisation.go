@@ -96,7 +96,16 @@ func SaveOrganisation(ctx context.Context, tx *db.Tx, o *Organisation) (revision
 	if err := o.Validate(); err != nil {
 		return revision.Unchanged, err
 	}
-	return organisations.save(ctx, tx, o.ID, o)
+	outcome, err := organisations.save(ctx, tx, o.ID, o)
+	if outcome == revision.Updated {
+		// Its incidents' sector and country figures may change.
+		ids, err := db.Column[string](ctx, tx, `SELECT incident_id FROM incident_victims WHERE organisation_id = ?`, o.ID)
+		if err != nil {
+			return outcome, err
+		}
+		tx.Touch(ids...)
+	}
+	return outcome, err
 }
 
 // DeleteOrganisation deletes an organisation that no incident refers to.

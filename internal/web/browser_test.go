@@ -65,6 +65,25 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// waitFor waits until the page's address contains want: a submitted form
+// has loaded its result.
+func waitFor(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(loc, want) {
+			return
+		}
+		if err := chromedp.Do(ctx, chromedp.Sleep(50*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("the page never reached an address with %q", want)
+}
+
 // publicSite serves a store with public and hidden incidents.
 func publicSite(t *testing.T) string {
 	store := dbtest.SQLite(t)
@@ -122,15 +141,18 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("headline = %q", headline)
 	}
 
-	do(chromedp.SetValue(chromedp.CSS("select[name=sector]"), "Health"), chromedp.Submit(chromedp.CSS("form.filters")),
-		chromedp.WaitVisible(chromedp.ID("headline")))
+	do(chromedp.SetValue(chromedp.CSS("select[name=sector]"), "Health"), chromedp.Submit(chromedp.CSS("form.filters")))
+	waitFor(t, ctx, "sector=Health")
+	do(chromedp.WaitVisible(chromedp.ID("headline")))
 	if filtered := text(chromedp.Text(chromedp.ID("headline"))); !strings.Contains(filtered, "on health") {
 		t.Errorf("headline filtered by sector = %q", filtered)
 	}
 	screenshot(t, ctx, "2-filtered-by-sector")
 
 	do(chromedp.Navigate(base+"/incidents"), chromedp.SendKeys(chromedp.CSS("input[name=q]"), "Riverside"),
-		chromedp.Submit(chromedp.CSS("form.filters")), chromedp.WaitVisible(chromedp.ID("result-count")))
+		chromedp.Submit(chromedp.CSS("form.filters")))
+	waitFor(t, ctx, "q=Riverside")
+	do(chromedp.WaitVisible(chromedp.ID("result-count")))
 	if list := text(chromedp.Text(chromedp.ID("incident-list"))); !strings.Contains(list, "Riverside Community Clinic") {
 		t.Errorf("search result = %q", list)
 	}

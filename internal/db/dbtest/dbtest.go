@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/stats"
 )
 
 // EnvPostgres names the variable holding the DSN of a PostgreSQL server on
@@ -99,6 +100,9 @@ func open(t testing.TB, dsn string) *db.DB {
 	t.Cleanup(func() { store.Close() })
 	if _, err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate %s store: %v", store.Dialect(), strings.TrimSpace(err.Error()))
+	}
+	if err := stats.Install(ctx, store); err != nil {
+		t.Fatalf("stats: %v", err)
 	}
 	return store
 }

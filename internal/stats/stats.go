@@ -1,0 +1,265 @@
+// Package stats keeps the dashboard's aggregates up to date on every write,
+// so that the published figures stay fast with a million incidents. Each
+// incident contributes to one row per marking, dimension (all, year,
+// sector, country, attack type, article, organisation, actor, campaign) and
+// key; when an incident, its harms, its victims or its attributions change,
+// its old contribution is subtracted and the new one added, in the same
+// transaction. report.Compute reads these rows when the filter allows.
+package stats
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/trace"
+)
+
+// Figure is one incident's value of one indicator after the counting rules.
+type Figure struct {
+	Known bool  `json:"known,omitempty"`
+	Min   int64 `json:"min,omitempty"`
+	Open  bool  `json:"open,omitempty"` // no upper bound
+	Max   int64 `json:"max,omitempty"`
+}
+
+// Contribution is what one incident adds to the aggregates.
+type Contribution struct {
+	TLP     string              `json:"tlp"`
+	Keys    map[string][]string `json:"keys"`
+	Figures [3]Figure           `json:"figures"` // people, records, patients
+}
+
+// indicators are the figures kept, in the order of Contribution.Figures.
+var indicators = [3]string{"people-affected", "records-exposed", "patients-affected"}
+
+// Install makes the store keep its aggregates on every write, and builds
+// them once for data stored before.
+func Install(ctx context.Context, store *db.DB) error {
+	store.BeforeCommit(Refresh)
+	var n int
+	if err := store.QueryRow(ctx, `SELECT COUNT(*) FROM stats_state`).Scan(&n); err != nil {
+		return fmt.Errorf("stats: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return Rebuild(ctx, store)
+}
+
+// Refresh replaces the contributions of the touched incidents.
+func Refresh(ctx context.Context, tx *db.Tx, ids []string) error {
+	for _, id := range ids {
+		old, err := stored(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		next, err := compute(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := apply(ctx, tx, old, -1); err != nil {
+			return err
+		}
+		if err := apply(ctx, tx, next, +1); err != nil {
+			return err
+		}
+		if err := store(ctx, tx, id, old != nil, next); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stored(ctx context.Context, q db.Querier, id string) (*Contribution, error) {
+	bodies, err := db.Column[string](ctx, q, `SELECT body FROM incident_contributions WHERE incident_id = ?`, id)
+	if err != nil || len(bodies) == 0 {
+		return nil, err
+	}
+	var c Contribution
+	return &c, json.Unmarshal([]byte(bodies[0]), &c)
+}
+
+func store(ctx context.Context, tx *db.Tx, id string, existed bool, c *Contribution) error {
+	if existed {
+		if _, err := tx.Exec(ctx, `DELETE FROM incident_contributions WHERE incident_id = ?`, id); err != nil {
+			return err
+		}
+	}
+	if c == nil {
+		return nil
+	}
+	body, _ := json.Marshal(c)
+	_, err := tx.Exec(ctx, `INSERT INTO incident_contributions (incident_id, body) VALUES (?, ?)`, id, string(body))
+	return err
+}
+
+// compute reads an incident's contribution from the store; nil when the
+// incident is gone or is a false positive (never counted).
+func compute(ctx context.Context, q db.Querier, id string) (*Contribution, error) {
+	in, err := trace.GetIncident(ctx, q, id)
+	if err != nil {
+		return nil, nil // a deleted incident contributes nothing
+	}
+	if in.Determination == "false-positive" {
+		return nil, nil
+	}
+	c := &Contribution{TLP: in.TLP, Keys: map[string][]string{}}
+	c.Keys["all"] = []string{""}
+	c.Keys["year"] = []string{yearOf(in)}
+	countries := map[string]bool{}
+	for _, cc := range in.Countries {
+		countries[cc] = true
+	}
+	sectors := map[string]bool{}
+	for _, v := range in.Victims {
+		org, err := trace.GetOrganisation(ctx, q, v.OrganisationID)
+		if err != nil {
+			return nil, err
+		}
+		c.Keys["organisation"] = append(c.Keys["organisation"], org.ID)
+		sector := org.Sector
+		if sector == "" {
+			sector = "Unknown"
+		}
+		sectors[sector] = true
+		if org.Country != "" {
+			countries[org.Country] = true
+		}
+	}
+	c.Keys["organisation"] = uniq(c.Keys["organisation"])
+	c.Keys["sector"] = keys(sectors)
+	c.Keys["country"] = keys(countries)
+	c.Keys["attack_type"] = in.AttackTypes
+	for _, a := range in.Articles {
+		c.Keys["article"] = append(c.Keys["article"], strconv.Itoa(a))
+	}
+	if in.CampaignID != "" {
+		c.Keys["campaign"] = []string{in.CampaignID}
+	}
+	if c.Keys["actor"], err = db.Column[string](ctx, q, `SELECT DISTINCT actor_id FROM attributions
+		WHERE incident_id = ? OR (campaign_id IS NOT NULL AND campaign_id = ?) ORDER BY actor_id`, in.ID, in.CampaignID); err != nil {
+		return nil, err
+	}
+	harms, err := harm.OfIncident(ctx, q, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i, ind := range indicators {
+		lo, hi, known := report.FigureOf(harms, ind)
+		c.Figures[i] = Figure{Known: known, Min: lo, Open: known && hi == nil}
+		if known && hi != nil {
+			c.Figures[i].Max = *hi
+		}
+	}
+	return c, nil
+}
+
+func yearOf(in *trace.Incident) string {
+	for _, d := range []trace.Date{in.Start, in.Discovered, in.Disclosed} {
+		if len(d) >= 4 {
+			return string(d)[:4]
+		}
+	}
+	return "unknown"
+}
+
+// apply adds (sign +1) or subtracts (sign -1) a contribution.
+func apply(ctx context.Context, tx *db.Tx, c *Contribution, sign int64) error {
+	if c == nil {
+		return nil
+	}
+	v := []any{sign}
+	for _, f := range c.Figures {
+		v = append(v, sign*b2i(f.Known), sign*f.Min, sign*b2i(f.Open), sign*f.Max)
+	}
+	dims := make([]string, 0, len(c.Keys))
+	for d := range c.Keys {
+		dims = append(dims, d)
+	}
+	sort.Strings(dims)
+	for _, dim := range dims {
+		for _, key := range c.Keys[dim] {
+			if err := upsert(ctx, tx, c.TLP, dim, key, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+const statColumns = `incidents, people_known, people_min, people_open, people_max, records_known, records_min, records_open,
+	records_max, patients_known, patients_min, patients_open, patients_max`
+
+func upsert(ctx context.Context, tx *db.Tx, tlp, dim, key string, v []any) error {
+	args := append([]any{tlp, dim, key}, v...)
+	_, err := tx.Exec(ctx, `INSERT INTO incident_stats (tlp, dimension, key, `+statColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tlp, dimension, key) DO UPDATE SET
+		incidents = incident_stats.incidents + excluded.incidents,
+		people_known = incident_stats.people_known + excluded.people_known,
+		people_min = incident_stats.people_min + excluded.people_min,
+		people_open = incident_stats.people_open + excluded.people_open,
+		people_max = incident_stats.people_max + excluded.people_max,
+		records_known = incident_stats.records_known + excluded.records_known,
+		records_min = incident_stats.records_min + excluded.records_min,
+		records_open = incident_stats.records_open + excluded.records_open,
+		records_max = incident_stats.records_max + excluded.records_max,
+		patients_known = incident_stats.patients_known + excluded.patients_known,
+		patients_min = incident_stats.patients_min + excluded.patients_min,
+		patients_open = incident_stats.patients_open + excluded.patients_open,
+		patients_max = incident_stats.patients_max + excluded.patients_max`, args...)
+	if err != nil {
+		return fmt.Errorf("stats: %w", err)
+	}
+	return nil
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func uniq(v []string) []string {
+	m := map[string]bool{}
+	for _, s := range v {
+		m[s] = true
+	}
+	return keys(m)
+}
+
+// Rebuild recomputes every incident's contribution from scratch.
+func Rebuild(ctx context.Context, store *db.DB) error {
+	return store.Write(ctx, db.Author{Who: "harmtrace stats", Why: "build the dashboard aggregates"}, func(tx *db.Tx) error {
+		for _, q := range []string{`DELETE FROM incident_stats`, `DELETE FROM incident_contributions`, `DELETE FROM stats_state`} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		ids, err := trace.IncidentIDs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := Refresh(ctx, tx, ids); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO stats_state (built_at) VALUES (?)`, db.Timestamp(tx.Now))
+		return err
+	})
+}

@@ -1,0 +1,100 @@
+package stats_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/importer"
+	"github.com/harmtrace/harmtrace/internal/interchange"
+	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/trace"
+)
+
+var ctx = context.Background()
+
+func load(t *testing.T, store *db.DB, tlp string, files ...string) {
+	t.Helper()
+	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+		for _, f := range files {
+			if err := importer.File(ctx, tx, f, importer.Options{TLP: tlp}, interchange.NewSummary(), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// same checks that the aggregates give exactly the report a scan gives.
+func same(t *testing.T, store *db.DB, step string) {
+	t.Helper()
+	for _, tlp := range []string{"", "clear", "amber"} {
+		fast, err := report.Compute(ctx, store, report.Filter{MaxTLP: tlp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := report.Scan(ctx, store, report.Filter{MaxTLP: tlp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(fast)
+		b, _ := json.Marshal(slow)
+		if string(a) != string(b) {
+			t.Fatalf("%s, tlp %q: aggregates and scan differ:\naggregates %s\nscan       %s", step, tlp, a, b)
+		}
+	}
+}
+
+// TestAggregatesMatchTheScan changes the store in every way that moves a
+// figure and checks, after each change, that the aggregates kept on write
+// equal a fresh scan.
+func TestAggregatesMatchTheScan(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		same(t, store, "empty store")
+		load(t, store, "clear", "../importer/testdata/hhs/breach_report_sample.csv", "../importer/testdata/stix/hospital-incident.json",
+			"../importer/testdata/veris/clinic-ransomware.json")
+		load(t, store, "amber", "../importer/testdata/veris/ngo-inconsistent.JSON", "../importer/testdata/misp/victim-event.json")
+		same(t, store, "after imports")
+		load(t, store, "clear", "../importer/testdata/dedup/clinic-news.json")
+		same(t, store, "after a merge")
+		incidents, _ := trace.IncidentIDs(ctx, store)
+		err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+			in, err := trace.GetIncident(ctx, tx, incidents[0])
+			if err != nil {
+				return err
+			}
+			in.TLP, in.Determination = "green", "false-positive"
+			if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
+				return err
+			}
+			harms, err := harm.OfIncident(ctx, tx, incidents[1])
+			if err != nil {
+				return err
+			}
+			for _, h := range harms {
+				if err := harm.Delete(ctx, tx, h.ID); err != nil {
+					return err
+				}
+			}
+			org, err := trace.GetOrganisation(ctx, tx, "identity--1e6a9b0e-7d5a-4b8e-9c1a-2f3b4c5d6e01")
+			if err != nil {
+				return err
+			}
+			org.Sector, org.Country = "Water", "PT"
+			if _, err := trace.SaveOrganisation(ctx, tx, org); err != nil {
+				return err
+			}
+			return trace.DeleteIncident(ctx, tx, incidents[2])
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, store, "after edits and a delete")
+	})
+}
