@@ -3,6 +3,8 @@ package stats_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -11,6 +13,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/importer"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/stats"
 	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
@@ -96,5 +99,34 @@ func TestAggregatesMatchTheScan(t *testing.T) {
 			t.Fatal(err)
 		}
 		same(t, store, "after edits and a delete")
+		// A rebuild from scratch, in bulk, gives the same aggregates as the
+		// ones kept change by change.
+		before := dump(t, store)
+		if err := stats.Rebuild(ctx, store); err != nil {
+			t.Fatal(err)
+		}
+		if after := dump(t, store); after != before {
+			t.Fatalf("bulk rebuild differs from the kept aggregates:\nkept    %s\nrebuilt %s", before, after)
+		}
 	})
+}
+
+// dump lists the non-zero aggregate rows.
+func dump(t *testing.T, store *db.DB) string {
+	rows, err := store.Query(ctx, `SELECT tlp, dimension, key, incidents, people_known, people_min, people_open, people_max,
+		records_known, records_min, patients_known, patients_min FROM incident_stats WHERE incidents <> 0 ORDER BY tlp, dimension, key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a, b, c string
+		var v [9]int64
+		if err := rows.Scan(&a, &b, &c, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(a, b, c, v))
+	}
+	return strings.Join(out, "\n")
 }
