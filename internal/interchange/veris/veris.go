@@ -156,7 +156,26 @@ func Read(data []byte, file, tlp string, sum *interchange.Summary) (*interchange
 	in.SourceIDs = sources(doc, r, id)
 	doc.Incidents = append(doc.Incidents, in)
 	doc.Harms = harms(r, in, file, sum)
+	kept, err := keep(data, id, tlp)
+	if err != nil {
+		return nil, fail("", "%v", err)
+	}
+	doc.Objects = append(doc.Objects, kept)
 	return doc, nil
+}
+
+// keep keeps the whole VERIS record (actors, assets, motives and all that
+// harmtrace does not model) as a custom STIX object, given back by a STIX
+// export.
+func keep(data []byte, id, tlp string) (interchange.Object, error) {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		return interchange.Object{}, err
+	}
+	objectID := "x-veris-incident--" + id
+	body, err := json.Marshal(map[string]any{"type": "x-veris-incident", "spec_version": "2.1", "id": objectID,
+		"created": "2000-01-01T00:00:00.000Z", "modified": "2000-01-01T00:00:00.000Z", "x_veris": json.RawMessage(compact.Bytes())})
+	return interchange.Object{ID: objectID, Type: "x-veris-incident", TLP: tlp, Body: body}, err
 }
 
 func attackTypes(action map[string]json.RawMessage) []string {
