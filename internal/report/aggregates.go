@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/vocab"
@@ -32,17 +33,14 @@ func fromAggregates(ctx context.Context, q db.Querier, f Filter) (*Report, bool,
 	zero := make([]int64, 4)
 	r := &Report{Filter: f, PeopleAffected: rangeOf(0, zero), RecordsExposed: rangeOf(0, zero), PatientsAffected: rangeOf(0, zero)}
 	counts := map[string]*int{"organisation": &r.Organisations, "country": &r.Countries, "actor": &r.Actors, "campaign": &r.Campaigns}
-	// Distinct organisations, countries, actors and campaigns: the keys
-	// with incidents. With one marking (the public view) that is a plain
-	// count; with several, a key counts once across them.
-	distinct := `SELECT dimension, COUNT(*) FROM (SELECT dimension, key FROM incident_stats
-		WHERE tlp IN (` + placeholders(len(tlps)) + `) AND dimension IN ('organisation', 'country', 'actor', 'campaign')
-		GROUP BY dimension, key HAVING SUM(incidents) > 0) d GROUP BY dimension`
-	if len(tlps) == 1 {
-		distinct = `SELECT dimension, COUNT(*) FROM incident_stats WHERE tlp = ?
-			AND dimension IN ('organisation', 'country', 'actor', 'campaign') AND incidents > 0 GROUP BY dimension`
+	// Distinct organisations, countries, actors and campaigns are counted
+	// on write for each marking limit (internal/stats).
+	limit := vocab.TLP.Values[len(vocab.TLP.Values)-1]
+	if f.MaxTLP != "" {
+		limit = f.MaxTLP
 	}
-	rows, err := q.Query(ctx, distinct, args...)
+	rows, err := q.Query(ctx, `SELECT dimension, incidents FROM incident_stats WHERE tlp = ? AND dimension IN
+		('distinct-organisation', 'distinct-country', 'distinct-actor', 'distinct-campaign')`, limit)
 	if err != nil {
 		return nil, false, fmt.Errorf("report aggregates: %w", err)
 	}
@@ -53,7 +51,7 @@ func fromAggregates(ctx context.Context, q db.Querier, f Filter) (*Report, bool,
 			rows.Close()
 			return nil, false, err
 		}
-		*counts[dim] = n
+		*counts[strings.TrimPrefix(dim, "distinct-")] = n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
 // Figure is one incident's value of one indicator after the counting rules.
@@ -185,7 +186,70 @@ func apply(ctx context.Context, tx *db.Tx, c *Contribution, sign int64) error {
 	sort.Strings(dims)
 	for _, dim := range dims {
 		for _, key := range c.Keys[dim] {
+			if distinctDims[dim] {
+				if err := countDistinct(ctx, tx, c.TLP, dim, key, sign); err != nil {
+					return err
+				}
+			}
 			if err := upsert(ctx, tx, c.TLP, dim, key, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// distinctDims are the dimensions whose distinct keys the report counts
+// (organisations, countries, actors, campaigns attacked or named).
+var distinctDims = map[string]bool{"organisation": true, "country": true, "actor": true, "campaign": true}
+
+// countDistinct keeps, for every marking limit ("at most clear", "at most
+// green", …), how many keys of a dimension have incidents: before a key's
+// count under one marking moves by sign, it checks whether the key's total
+// within each limit crosses zero. The counts live in rows of dimension
+// "distinct-<dim>" whose tlp is the limit.
+func countDistinct(ctx context.Context, tx *db.Tx, tlp, dim, key string, sign int64) error {
+	rows, err := tx.Query(ctx, `SELECT tlp, incidents FROM incident_stats WHERE dimension = ? AND key = ?`, dim, key)
+	if err != nil {
+		return err
+	}
+	per := map[string]int64{}
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		per[t] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	changed := false
+	var within int64
+	for _, limit := range vocab.TLP.Values {
+		within += per[limit]
+		if !changed && limit != tlp {
+			continue
+		}
+		changed = true // the change counts within this limit and every wider one
+		before, after := within, within+sign
+		delta := int64(0)
+		switch {
+		case before <= 0 && after > 0:
+			delta = 1
+		case before > 0 && after <= 0:
+			delta = -1
+		}
+		if delta != 0 {
+			v := make([]any, 13)
+			v[0] = delta
+			for i := 1; i < 13; i++ {
+				v[i] = int64(0)
+			}
+			if err := upsert(ctx, tx, limit, "distinct-"+dim, "", v); err != nil {
 				return err
 			}
 		}
@@ -272,6 +336,7 @@ func Rebuild(ctx context.Context, store *db.DB) error {
 				return err
 			}
 		}
+		addDistinct(totals)
 		for k, v := range totals {
 			args := []any{}
 			for _, n := range v {
@@ -284,6 +349,34 @@ func Rebuild(ctx context.Context, store *db.DB) error {
 		_, err = tx.Exec(ctx, `INSERT INTO stats_state (built_at) VALUES (?)`, db.Timestamp(tx.Now))
 		return err
 	})
+}
+
+// addDistinct adds the distinct-key counts that countDistinct keeps, from
+// totals computed in bulk.
+func addDistinct(totals map[[3]string]*[13]int64) {
+	per := map[[2]string]map[string]int64{} // (dim, key) → tlp → incidents
+	for k, v := range totals {
+		if distinctDims[k[1]] {
+			dk := [2]string{k[1], k[2]}
+			if per[dk] == nil {
+				per[dk] = map[string]int64{}
+			}
+			per[dk][k[0]] += v[0]
+		}
+	}
+	for dk, byTLP := range per {
+		var within int64
+		for _, limit := range vocab.TLP.Values {
+			within += byTLP[limit]
+			if within > 0 {
+				k := [3]string{limit, "distinct-" + dk[0], ""}
+				if totals[k] == nil {
+					totals[k] = &[13]int64{}
+				}
+				totals[k][0]++
+			}
+		}
+	}
 }
 
 // add sums a contribution into in-memory totals keyed by marking, dimension, key.
