@@ -88,3 +88,32 @@ var SensitiveDataTypes = []string{"health", "sexual-reproductive-health", "child
 
 // Precisions of a partial date.
 var Precisions = List{"date precision", []string{"day", "month", "year", "unknown"}}
+
+// GuessAttackType reads an attack type from free text (an incident type, a
+// tag, a title); "other" when no word says which.
+func GuessAttackType(text string) string {
+	s := strings.ToLower(text)
+	switch {
+	case strings.Contains(s, "ransom"):
+		return "ransomware"
+	case strings.Contains(s, "denial"), strings.Contains(s, "ddos"), strings.Contains(s, "dos"):
+		return "ddos"
+	case strings.Contains(s, "wiper"), strings.Contains(s, "destruct"):
+		return "wiper"
+	case strings.Contains(s, "deface"):
+		return "defacement"
+	case strings.Contains(s, "leak"):
+		return "hack-and-leak"
+	case strings.Contains(s, "phish"):
+		return "phishing"
+	case strings.Contains(s, "account"), strings.Contains(s, "credential"):
+		return "account-takeover"
+	case strings.Contains(s, "espionage"):
+		return "espionage"
+	case strings.Contains(s, "supply"):
+		return "supply-chain"
+	case strings.Contains(s, "exfil"), strings.Contains(s, "breach"), strings.Contains(s, "data"):
+		return "data-breach"
+	}
+	return "other"
+}

@@ -48,7 +48,7 @@ func incidentOf(e event, uuid, tlp string, doc *interchange.Document) (trace.Inc
 		return in, false
 	}
 	if len(in.AttackTypes) == 0 {
-		in.AttackTypes = []string{attackTypeOf(e.Info)}
+		in.AttackTypes = []string{vocab.GuessAttackType(e.Info)}
 	}
 	return in, true
 }
@@ -73,35 +73,12 @@ func attackTypesOfTag(name string) []string {
 	lower := strings.ToLower(name)
 	for _, prefix := range []string{"ecsirt:", "circl:incident-classification", "malware_classification:", "rsit:"} {
 		if strings.HasPrefix(lower, prefix) {
-			if t := attackTypeOf(lower); t != "other" {
+			if t := vocab.GuessAttackType(lower); t != "other" {
 				return []string{t}
 			}
 		}
 	}
 	return nil
-}
-
-func attackTypeOf(s string) string {
-	s = strings.ToLower(s)
-	switch {
-	case strings.Contains(s, "ransomware"):
-		return "ransomware"
-	case strings.Contains(s, "ddos"), strings.Contains(s, "denial"), strings.Contains(s, "dos"):
-		return "ddos"
-	case strings.Contains(s, "phishing"):
-		return "phishing"
-	case strings.Contains(s, "deface"):
-		return "defacement"
-	case strings.Contains(s, "wiper"):
-		return "wiper"
-	case strings.Contains(s, "leak"):
-		return "hack-and-leak"
-	case strings.Contains(s, "breach"), strings.Contains(s, "exfiltration"):
-		return "data-breach"
-	case strings.Contains(s, "espionage"):
-		return "espionage"
-	}
-	return "other"
 }
 
 // victimOrganisation reads a MISP victim object: name, sectors, regions.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
 // object holds the STIX properties harmtrace reads; the raw body is kept
@@ -409,10 +410,10 @@ func (r *reader) readIncident(o *object, e *harmtraceExtension) (bool, error) {
 			in.Determination = d
 		}
 		for _, t := range core.IncidentTypes {
-			in.AttackTypes = append(in.AttackTypes, attackType(t))
+			in.AttackTypes = append(in.AttackTypes, vocab.GuessAttackType(t))
 		}
 		if len(in.AttackTypes) == 0 {
-			in.AttackTypes = []string{attackType(o.Name + " " + o.Description)}
+			in.AttackTypes = []string{vocab.GuessAttackType(o.Name + " " + o.Description)}
 		}
 	}
 	in.ID = o.ID

@@ -2,8 +2,6 @@
 // mapping is documented in docs/formats.md.
 package stix
 
-import "strings"
-
 // Extension ids: the STIX Incident Core Extension (draft 2.0) and
 // harmtrace's own property extension, which carries what neither STIX nor
 // the Incident Core Extension can say (harm to people, partial dates,
@@ -67,35 +65,6 @@ func stixSector(misp string) string {
 var actorTypes = map[string]string{
 	"nation-state": "state", "state-affiliated": "state-affiliated", "crime-syndicate": "criminal",
 	"criminal": "criminal", "activist": "hacktivist", "hacker": "hacktivist",
-}
-
-// attackType guesses harmtrace attack types from an Incident Core
-// Extension incident type or a name.
-func attackType(s string) string {
-	s = strings.ToLower(s)
-	switch {
-	case strings.Contains(s, "ransom"):
-		return "ransomware"
-	case strings.Contains(s, "denial"), strings.Contains(s, "ddos"):
-		return "ddos"
-	case strings.Contains(s, "wiper"), strings.Contains(s, "destruct"):
-		return "wiper"
-	case strings.Contains(s, "deface"):
-		return "defacement"
-	case strings.Contains(s, "leak"):
-		return "hack-and-leak"
-	case strings.Contains(s, "phish"):
-		return "phishing"
-	case strings.Contains(s, "account"), strings.Contains(s, "credential"):
-		return "account-takeover"
-	case strings.Contains(s, "espionage"):
-		return "espionage"
-	case strings.Contains(s, "supply"):
-		return "supply-chain"
-	case strings.Contains(s, "exfil"), strings.Contains(s, "breach"), strings.Contains(s, "data"):
-		return "data-breach"
-	}
-	return "other"
 }
 
 // confidenceWords maps STIX confidence 0–100 to estimative language, using
