@@ -2,6 +2,7 @@ package seed_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
@@ -31,6 +32,17 @@ func TestSeed(t *testing.T) {
 	}
 	if r.Incidents != 1398 || r.Countries != 1 || r.PeopleAffected.Min < 100_000_000 {
 		t.Errorf("report = %d incidents, %d countries, %d people", r.Incidents, r.Countries, r.PeopleAffected.Min)
+	}
+	// The seed touches more incidents than stats refreshes one by one: the
+	// bulk path must give the same figures as a scan.
+	scanned, err := report.Scan(ctx, store, report.Filter{MaxTLP: "clear"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(r)
+	b, _ := json.Marshal(scanned)
+	if string(a) != string(b) {
+		t.Errorf("aggregates and scan differ after the seed:\n%s\n%s", a, b)
 	}
 	again, err := seed.Load(ctx, store, nil)
 	if err != nil || again.Changed() {

@@ -53,16 +53,29 @@ func Install(ctx context.Context, store *db.DB) error {
 	return Rebuild(ctx, store)
 }
 
+// bulkAbove is how many touched incidents make reading the tables in bulk
+// cheaper than reading each incident on its own (an import).
+const bulkAbove = 200
+
 // Refresh replaces the contributions of the touched incidents.
 func Refresh(ctx context.Context, tx *db.Tx, ids []string) error {
+	var all map[string]*Contribution
+	if len(ids) > bulkAbove {
+		var err error
+		if all, err = bulk(ctx, tx); err != nil {
+			return err
+		}
+	}
 	for _, id := range ids {
 		old, err := stored(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		next, err := compute(ctx, tx, id)
-		if err != nil {
-			return err
+		next := all[id]
+		if all == nil {
+			if next, err = compute(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		if err := apply(ctx, tx, old, -1); err != nil {
 			return err
