@@ -57,7 +57,9 @@ func Install(ctx context.Context, store *db.DB) error {
 // cheaper than reading each incident on its own (an import).
 const bulkAbove = 200
 
-// Refresh replaces the contributions of the touched incidents.
+// Refresh replaces the contributions of the touched incidents. The changes
+// are summed in memory first and written once per row: PostgreSQL slows
+// down badly when one transaction updates the same row thousands of times.
 func Refresh(ctx context.Context, tx *db.Tx, ids []string) error {
 	var all map[string]*Contribution
 	if len(ids) > bulkAbove {
@@ -66,6 +68,7 @@ func Refresh(ctx context.Context, tx *db.Tx, ids []string) error {
 			return err
 		}
 	}
+	deltas := map[[3]string]*[13]int64{}
 	for _, id := range ids {
 		old, err := stored(ctx, tx, id)
 		if err != nil {
@@ -77,17 +80,95 @@ func Refresh(ctx context.Context, tx *db.Tx, ids []string) error {
 				return err
 			}
 		}
-		if err := apply(ctx, tx, old, -1); err != nil {
-			return err
-		}
-		if err := apply(ctx, tx, next, +1); err != nil {
-			return err
-		}
+		add(deltas, old, -1)
+		add(deltas, next, +1)
 		if err := store(ctx, tx, id, old != nil, next); err != nil {
 			return err
 		}
 	}
+	if err := distinctDeltas(ctx, tx, deltas); err != nil {
+		return err
+	}
+	return write(ctx, tx, deltas)
+}
+
+// write adds the non-zero deltas to their rows.
+func write(ctx context.Context, tx *db.Tx, deltas map[[3]string]*[13]int64) error {
+	keys := make([][3]string, 0, len(deltas))
+	for k, v := range deltas {
+		if *v != ([13]int64{}) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		return a[0]+"\x00"+a[1]+"\x00"+a[2] < b[0]+"\x00"+b[1]+"\x00"+b[2]
+	})
+	for _, k := range keys {
+		args := make([]any, 13)
+		for i, n := range deltas[k] {
+			args[i] = n
+		}
+		if err := upsert(ctx, tx, k[0], k[1], k[2], args); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// distinctDeltas adds, for every marking limit, the change in how many keys
+// of the distinct dimensions have incidents: a key counts within a limit
+// when its incidents under the markings up to that limit add up above zero.
+func distinctDeltas(ctx context.Context, tx *db.Tx, deltas map[[3]string]*[13]int64) error {
+	change := map[[2]string]map[string]int64{} // (dim, key) → tlp → change in incidents
+	for k, v := range deltas {
+		if distinctDims[k[1]] && v[0] != 0 {
+			dk := [2]string{k[1], k[2]}
+			if change[dk] == nil {
+				change[dk] = map[string]int64{}
+			}
+			change[dk][k[0]] += v[0]
+		}
+	}
+	for dk, byTLP := range change {
+		current, err := perTLP(ctx, tx, dk[0], dk[1])
+		if err != nil {
+			return err
+		}
+		var before, after int64
+		for _, limit := range vocab.TLP.Values {
+			before += current[limit]
+			after += current[limit] + byTLP[limit]
+			d := b2i(after > 0) - b2i(before > 0)
+			if d != 0 {
+				k := [3]string{limit, "distinct-" + dk[0], ""}
+				if deltas[k] == nil {
+					deltas[k] = &[13]int64{}
+				}
+				deltas[k][0] += d
+			}
+		}
+	}
+	return nil
+}
+
+// perTLP reads a key's incident count under each marking.
+func perTLP(ctx context.Context, tx *db.Tx, dim, key string) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT tlp, incidents FROM incident_stats WHERE dimension = ? AND key = ?`, dim, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
 }
 
 func stored(ctx context.Context, q db.Querier, id string) (*Contribution, error) {
@@ -183,92 +264,9 @@ func yearOf(in *trace.Incident) string {
 	return "unknown"
 }
 
-// apply adds (sign +1) or subtracts (sign -1) a contribution.
-func apply(ctx context.Context, tx *db.Tx, c *Contribution, sign int64) error {
-	if c == nil {
-		return nil
-	}
-	v := []any{sign}
-	for _, f := range c.Figures {
-		v = append(v, sign*b2i(f.Known), sign*f.Min, sign*b2i(f.Open), sign*f.Max)
-	}
-	dims := make([]string, 0, len(c.Keys))
-	for d := range c.Keys {
-		dims = append(dims, d)
-	}
-	sort.Strings(dims)
-	for _, dim := range dims {
-		for _, key := range c.Keys[dim] {
-			if distinctDims[dim] {
-				if err := countDistinct(ctx, tx, c.TLP, dim, key, sign); err != nil {
-					return err
-				}
-			}
-			if err := upsert(ctx, tx, c.TLP, dim, key, v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // distinctDims are the dimensions whose distinct keys the report counts
 // (organisations, countries, actors, campaigns attacked or named).
 var distinctDims = map[string]bool{"organisation": true, "country": true, "actor": true, "campaign": true}
-
-// countDistinct keeps, for every marking limit ("at most clear", "at most
-// green", …), how many keys of a dimension have incidents: before a key's
-// count under one marking moves by sign, it checks whether the key's total
-// within each limit crosses zero. The counts live in rows of dimension
-// "distinct-<dim>" whose tlp is the limit.
-func countDistinct(ctx context.Context, tx *db.Tx, tlp, dim, key string, sign int64) error {
-	rows, err := tx.Query(ctx, `SELECT tlp, incidents FROM incident_stats WHERE dimension = ? AND key = ?`, dim, key)
-	if err != nil {
-		return err
-	}
-	per := map[string]int64{}
-	for rows.Next() {
-		var t string
-		var n int64
-		if err := rows.Scan(&t, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		per[t] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	changed := false
-	var within int64
-	for _, limit := range vocab.TLP.Values {
-		within += per[limit]
-		if !changed && limit != tlp {
-			continue
-		}
-		changed = true // the change counts within this limit and every wider one
-		before, after := within, within+sign
-		delta := int64(0)
-		switch {
-		case before <= 0 && after > 0:
-			delta = 1
-		case before > 0 && after <= 0:
-			delta = -1
-		}
-		if delta != 0 {
-			v := make([]any, 13)
-			v[0] = delta
-			for i := 1; i < 13; i++ {
-				v[i] = int64(0)
-			}
-			if err := upsert(ctx, tx, limit, "distinct-"+dim, "", v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
 
 const statColumns = `incidents, people_known, people_min, people_open, people_max, records_known, records_min, records_open,
 	records_max, patients_known, patients_min, patients_open, patients_max`
@@ -343,61 +341,35 @@ func Rebuild(ctx context.Context, store *db.DB) error {
 		sort.Strings(ids)
 		for _, id := range ids {
 			c := all[id]
-			add(totals, c)
+			add(totals, c, +1)
 			body, _ := json.Marshal(c)
 			if _, err := tx.Exec(ctx, `INSERT INTO incident_contributions (incident_id, body) VALUES (?, ?)`, id, string(body)); err != nil {
 				return err
 			}
 		}
-		addDistinct(totals)
-		for k, v := range totals {
-			args := []any{}
-			for _, n := range v {
-				args = append(args, n)
-			}
-			if err := upsert(ctx, tx, k[0], k[1], k[2], args); err != nil {
-				return err
-			}
+		// The table is empty, so the distinct counts come out of the same
+		// computation as for a change.
+		if err := distinctDeltas(ctx, tx, totals); err != nil {
+			return err
+		}
+		if err := write(ctx, tx, totals); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO stats_state (built_at) VALUES (?)`, db.Timestamp(tx.Now))
 		return err
 	})
 }
 
-// addDistinct adds the distinct-key counts that countDistinct keeps, from
-// totals computed in bulk.
-func addDistinct(totals map[[3]string]*[13]int64) {
-	per := map[[2]string]map[string]int64{} // (dim, key) → tlp → incidents
-	for k, v := range totals {
-		if distinctDims[k[1]] {
-			dk := [2]string{k[1], k[2]}
-			if per[dk] == nil {
-				per[dk] = map[string]int64{}
-			}
-			per[dk][k[0]] += v[0]
-		}
+// add adds (sign +1) or subtracts (sign -1) a contribution to in-memory
+// totals keyed by marking, dimension and key.
+func add(totals map[[3]string]*[13]int64, c *Contribution, sign int64) {
+	if c == nil {
+		return
 	}
-	for dk, byTLP := range per {
-		var within int64
-		for _, limit := range vocab.TLP.Values {
-			within += byTLP[limit]
-			if within > 0 {
-				k := [3]string{limit, "distinct-" + dk[0], ""}
-				if totals[k] == nil {
-					totals[k] = &[13]int64{}
-				}
-				totals[k][0]++
-			}
-		}
-	}
-}
-
-// add sums a contribution into in-memory totals keyed by marking, dimension, key.
-func add(totals map[[3]string]*[13]int64, c *Contribution) {
 	var v [13]int64
-	v[0] = 1
+	v[0] = sign
 	for i, f := range c.Figures {
-		v[1+4*i], v[2+4*i], v[3+4*i], v[4+4*i] = b2i(f.Known), f.Min, b2i(f.Open), f.Max
+		v[1+4*i], v[2+4*i], v[3+4*i], v[4+4*i] = sign*b2i(f.Known), sign*f.Min, sign*b2i(f.Open), sign*f.Max
 	}
 	for dim, keys := range c.Keys {
 		for _, key := range keys {
