@@ -37,18 +37,21 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":         {"run the web server", runServe},
+		"serve":         {"run the web server (loads the bundled open data on first start)", runServe},
+		"seed":          {"load the bundled open data: HHS OCR breaches, MISP threat actors", runSeed},
 		"migrate":       {"apply pending database migrations", runMigrate},
 		"version":       {"print the version", runVersion},
 		"add":           {"add a record: incident, organisation, actor, campaign, source, harm, attribution", runAdd},
 		"import":        {"import files: harmtrace JSON, STIX, MISP, VERIS, HHS OCR, CSV", runImport},
-		"check-request": {"check a cooperation request against the UN Convention and the Budapest Convention", runCheckRequest},
-		"profile":       {"show, import or export jurisdiction profiles for the request check", runProfile},
-		"duplicates":    {"list possible duplicate incidents; merge or dismiss a pair", runDuplicates},
 		"export":        {"export the data: STIX 2.1, CSV, JSON lines", runExport},
+		"duplicates":    {"list possible duplicate incidents; merge or dismiss a pair", runDuplicates},
 		"report":        {"print the figures: incidents, organisations, countries, actors, harm", runReport},
 		"show":          {"print a record as JSON", runShow},
 		"revisions":     {"list the revisions of a record", runRevisions},
+		"check-request": {"check a cooperation request against the UN Convention and the Budapest Convention", runCheckRequest},
+		"profile":       {"show, import or export jurisdiction profiles for the request check", runProfile},
+		"user":          {"manage accounts: add --role R --org O EMAIL, list, disable EMAIL, token --role R EMAIL", runUser},
+		"audit":         {"print the audit log of sign-ins and account changes", runAudit},
 		"help":          {"show this help", nil},
 	}
 }
@@ -99,7 +102,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun harmtrace COMMAND -h for a command's flags.")
 }

@@ -47,6 +47,8 @@ func TestCommands(t *testing.T) {
 	}{
 		{"version", []string{"version"}, 0, "harmtrace ", nil},
 		{"help", []string{"help"}, 0, "Commands:", nil},
+		{"seed's flags", []string{"seed", "-h"}, 0, "", []string{"Usage: harmtrace seed"}},
+		{"serve's flags", []string{"serve", "-h"}, 0, "", []string{"-no-seed"}},
 		{"unknown command", []string{"frobnicate"}, 2, "", []string{`unknown command "frobnicate"`}},
 		{"migrate", []string{"migrate"}, 0, "schema up to date", nil},
 		{"import names file, record and field", []string{"import", "testdata/broken-field.json"}, 1, "",
@@ -73,6 +75,8 @@ func TestCommands(t *testing.T) {
 		{"check-request names an unknown key", []string{"check-request", "../treaty/testdata/unknown-key.json"}, 1, "",
 			[]string{"unknown-key.json", `"urgency"`}},
 		{"profile of a Budapest party", []string{"profile", "show", "FR"}, 0, `"budapest": "party"`, nil},
+		{"user add needs a role", []string{"user", "add", "--org", "CERT", "a@example.org"}, 1, "", []string{`"role"`}},
+		{"user list of an empty store", []string{"user", "list"}, 0, "", nil},
 		{"revisions of an unknown record", []string{"revisions", "incident--00000000-0000-4000-8000-000000000000"}, 1, "", []string{"not found"}},
 	}
 	for _, tt := range tests {
@@ -244,4 +248,34 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return fmt.Sprint(l.Addr())
+}
+
+func TestUserCommands(t *testing.T) {
+	store := sqliteStore(t)
+	code, out, stderr := harmtrace(t, store, "user", "add", "--role", "analyst", "--org", "Example CERT", "analyst@example.org")
+	if code != 0 || !strings.Contains(out, "one-time password: ") {
+		t.Fatalf("user add: %d %s %s", code, out, stderr)
+	}
+	var stdout, errOut bytes.Buffer
+	code = cli.Run(context.Background(), append([]string{"harmtrace"}, append(store, "user", "add", "--role", "viewer", "--org", "Press",
+		"--password-stdin", "reader@example.org")...), strings.NewReader("a long enough secret\n"), &stdout, &errOut)
+	if code != 0 || strings.Contains(stdout.String(), "one-time") {
+		t.Fatalf("user add --password-stdin: %d %s %s", code, stdout.String(), errOut.String())
+	}
+	if code, out, _ := harmtrace(t, store, "user", "token", "--role", "viewer", "analyst@example.org"); code != 0 || !strings.HasPrefix(out, "ht_") {
+		t.Errorf("user token: %d %s", code, out)
+	}
+	if code, _, _ := harmtrace(t, store, "user", "disable", "reader@example.org"); code != 0 {
+		t.Error("user disable failed")
+	}
+	_, out, _ = harmtrace(t, store, "user", "list")
+	if !strings.Contains(out, "reader@example.org") || !strings.Contains(out, "(disabled)") || !strings.Contains(out, "Example CERT") {
+		t.Errorf("user list:\n%s", out)
+	}
+	_, out, _ = harmtrace(t, store, "audit")
+	for _, action := range []string{"user.add", "token.create", "user.disable"} {
+		if !strings.Contains(out, action) {
+			t.Errorf("audit log lacks %s:\n%s", action, out)
+		}
+	}
 }

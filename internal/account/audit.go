@@ -1,0 +1,46 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+)
+
+// Entry is one line of the audit log.
+type Entry struct {
+	ID      int64     `json:"id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	Target  string    `json:"target,omitempty"`
+	Address string    `json:"address,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+}
+
+// Audit appends an entry; nothing updates or deletes audit entries.
+func Audit(ctx context.Context, tx *db.Tx, actor, action, target, address, detail string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (at, actor, action, target, address, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		db.Timestamp(tx.Now), actor, action, target, address, detail)
+	return err
+}
+
+// AuditLog returns the latest entries, newest first.
+func AuditLog(ctx context.Context, q db.Querier, limit int) ([]Entry, error) {
+	rows, err := q.Query(ctx, `SELECT id, at, actor, action, target, address, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Address, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
