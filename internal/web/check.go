@@ -6,11 +6,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/treaty"
 )
 
 // checkPage is the form and result of a cooperation-request check.
 type checkPage struct {
+	Viewer                                      *account.User
 	Title                                       string
 	Form                                        treaty.Request
 	PenaltyRequesting, PenaltyRequested         string
@@ -20,13 +22,13 @@ type checkPage struct {
 	Measures, Conducts, Persons, DataCategories []string
 }
 
-func newCheckPage() *checkPage {
-	return &checkPage{Title: "Check a cooperation request", Measures: treaty.Measures.Values, Conducts: treaty.Conducts.Values,
+func newCheckPage(r *http.Request) *checkPage {
+	return &checkPage{Viewer: viewer(r), Title: "Check a cooperation request", Measures: treaty.Measures.Values, Conducts: treaty.Conducts.Values,
 		Persons: treaty.Persons.Values, DataCategories: treaty.DataCategories.Values}
 }
 
 func (s *Server) checkForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "check.html", newCheckPage())
+	return s.render(w, http.StatusOK, "check.html", newCheckPage(r))
 }
 
 // checkSubmit reads the form into a request, checks it and shows the result
@@ -35,7 +37,7 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return badRequest(err)
 	}
-	p := newCheckPage()
+	p := newCheckPage(r)
 	f := r.PostForm
 	p.Form = treaty.Request{RequestingState: f.Get("requesting_state"), RequestedState: f.Get("requested_state"),
 		Measure: f.Get("measure"), Conduct: f["conduct"], Person: f["person"], DataCategories: f["data_categories"],

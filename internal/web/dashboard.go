@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/chart"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
@@ -49,6 +50,7 @@ func number(v float64) string { return report.Number(int64(v)) }
 
 // homePage is the dashboard: the headline, the figures and the charts.
 type homePage struct {
+	Viewer                          *account.User
 	Title                           string
 	Report                          *report.Report
 	Filter                          report.Filter
@@ -62,7 +64,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	f := filterOf(r)
 	rep, err := report.Compute(r.Context(), s.store, f)
 	if err != nil {
-		return s.filterError(w, err)
+		return s.filterError(w, r, err)
 	}
 	years := append([]report.Bucket(nil), rep.ByYear...)
 	sort.Slice(years, func(i, j int) bool { return years[i].Key < years[j].Key })
@@ -75,7 +77,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range rep.ByCountry {
 		counts[b.Key] = b.Incidents
 	}
-	p := homePage{Title: "Dashboard", Report: rep, Filter: f, Query: query(f), Options: options(),
+	p := homePage{Viewer: viewer(r), Title: "Dashboard", Report: rep, Filter: f, Query: query(f), Options: options(),
 		Timeline:       chart.Columns("Incidents per year", timeline, number),
 		PeopleTimeline: chart.Columns("People affected per year (at least)", people, number),
 		Map:            chart.WorldMap("Incidents by victim country", counts, func(cc string) string { return "/countries/" + cc }),
@@ -123,13 +125,14 @@ func options() filterOptions {
 }
 
 // filterError shows a bad filter as a 400 with its message.
-func (s *Server) filterError(w http.ResponseWriter, err error) error {
-	return s.render(w, http.StatusBadRequest, "error.html", map[string]any{"Title": "Bad filter", "Message": err.Error()})
+func (s *Server) filterError(w http.ResponseWriter, r *http.Request, err error) error {
+	return s.render(w, http.StatusBadRequest, "error.html", s.page(r, "Bad filter", map[string]any{"Message": err.Error()}))
 }
 
 const pageSize = 50
 
 type incidentsPage struct {
+	Viewer     *account.User
 	Title      string
 	Filter     report.Filter
 	Query      string
@@ -146,9 +149,9 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
 	page = max(page, 1)
 	rows, total, err := report.ListIncidents(r.Context(), s.store, f, pageSize, (page-1)*pageSize)
 	if err != nil {
-		return s.filterError(w, err)
+		return s.filterError(w, r, err)
 	}
-	p := incidentsPage{Title: "Incidents", Filter: f, Query: query(f), Rows: rows, Total: total, Page: page, Options: options()}
+	p := incidentsPage{Viewer: viewer(r), Title: "Incidents", Filter: f, Query: query(f), Rows: rows, Total: total, Page: page, Options: options()}
 	if page > 1 {
 		p.Prev = fmt.Sprintf("?%s&page=%d", p.Query, page-1)
 	}
@@ -159,6 +162,7 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
 }
 
 type incidentPage struct {
+	Viewer       *account.User
 	Title        string
 	Incident     *trace.Incident
 	Victims      []*trace.Organisation
@@ -177,20 +181,20 @@ type attributionView struct {
 
 // notFound answers 404 for a record that does not exist or is not public:
 // the two look the same, so a hidden record's existence does not leak.
-func (s *Server) notFound(w http.ResponseWriter) error {
-	return s.render(w, http.StatusNotFound, "error.html", map[string]any{"Title": "Not found", "Message": "There is no such public record."})
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, http.StatusNotFound, "error.html", s.page(r, "Not found", map[string]any{"Message": "There is no such public record."}))
 }
 
 func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	in, err := trace.GetIncident(ctx, s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !interchange.Visible(in.TLP, publicTLP)) {
-		return s.notFound(w)
+		return s.notFound(w, r)
 	}
 	if err != nil {
 		return err
 	}
-	p := incidentPage{Title: in.Title, Incident: in, Sources: map[string]trace.Source{}}
+	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}}
 	for _, v := range in.Victims {
 		o, err := trace.GetOrganisation(ctx, s.store, v.OrganisationID)
 		if err != nil {
@@ -251,6 +255,7 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 // subjectPage is an actor's, a campaign's or a country's page: what it is,
 // and the figures and incidents of its filter.
 type subjectPage struct {
+	Viewer  *account.User
 	Title   string
 	Kind    string
 	Actor   *trace.Actor
@@ -271,13 +276,14 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, 
 		return err
 	}
 	p.Query = query(f)
+	p.Viewer = viewer(r)
 	return s.render(w, http.StatusOK, "subject.html", p)
 }
 
 func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
 	a, err := trace.GetActor(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return s.notFound(w)
+		return s.notFound(w, r)
 	}
 	if err != nil {
 		return err
@@ -288,7 +294,7 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
 	c, err := trace.GetCampaign(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return s.notFound(w)
+		return s.notFound(w, r)
 	}
 	if err != nil {
 		return err
@@ -299,7 +305,7 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
 	c, ok := vocab.LookupCountry(r.PathValue("cc"))
 	if !ok {
-		return s.notFound(w)
+		return s.notFound(w, r)
 	}
 	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, MaxTLP: publicTLP})
 }
@@ -309,7 +315,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	f := filterOf(r)
 	ids, err := report.IncidentIDs(r.Context(), s.store, f)
 	if err != nil {
-		return s.filterError(w, err)
+		return s.filterError(w, r, err)
 	}
 	doc, err := interchange.LoadIncidents(r.Context(), s.store, publicTLP, ids)
 	if err != nil {
@@ -317,12 +323,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	name, format, _ := strings.Cut(r.PathValue("file"), ".")
 	if name != "incidents" {
-		return s.notFound(w)
+		return s.notFound(w, r)
 	}
 	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": "application/stix+json;version=2.1"}
 	ext := map[string]string{"csv": "csv", "json": "jsonl", "stix": "json"}
 	if types[format] == "" {
-		return s.notFound(w)
+		return s.notFound(w, r)
 	}
 	w.Header().Set("Content-Type", types[format])
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="harmtrace-incidents.%s"`, ext[format]))

@@ -31,9 +31,10 @@ var (
 
 // Server holds what the handlers need.
 type Server struct {
-	store *db.DB
-	log   *slog.Logger
-	pages *template.Template
+	store  *db.DB
+	log    *slog.Logger
+	pages  *template.Template
+	limits *limiter
 }
 
 // New returns the HTTP handler of harmtrace.
@@ -57,7 +58,7 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, log: log, pages: pages}
+	s := &Server{store: store, log: log, pages: pages, limits: &limiter{failures: map[string][]time.Time{}}}
 	static, _ := fs.Sub(staticFiles, "static")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -69,13 +70,17 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	mux.Handle("GET /campaigns/{id}", s.handle(s.campaign))
 	mux.Handle("GET /countries/{cc}", s.handle(s.country))
 	mux.Handle("GET /download/{file}", s.handle(s.download))
+	mux.Handle("GET /sign-in", s.handle(s.signInForm))
+	mux.Handle("POST /sign-in", s.handle(s.signIn))
+	mux.Handle("POST /sign-out", s.handle(s.signOut))
+	mux.Handle("GET /admin/audit", s.require("admin", s.auditPage))
 	mux.Handle("GET /check-request", s.handle(s.checkForm))
 	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
 	mux.Handle("POST /api/v1/check-request", s.handle(s.apiCheckRequest))
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
 	protect := http.NewCrossOriginProtection()
-	return securityHeaders(protect.Handler(mux)), nil
+	return securityHeaders(protect.Handler(s.withViewer(mux))), nil
 }
 
 // handle adapts a handler that returns an error: a bad request is shown to

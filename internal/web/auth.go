@@ -1,0 +1,186 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/harmtrace/harmtrace/internal/account"
+	"github.com/harmtrace/harmtrace/internal/db"
+)
+
+const sessionCookie = "harmtrace_session"
+
+type viewerKey struct{}
+
+// withViewer finds who sends a request — a session cookie or a bearer
+// token — and puts the user (nil for the public) in the request's context.
+func (s *Server) withViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var u *account.User
+		var err error
+		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			u, err = account.TokenUser(r.Context(), s.store, strings.TrimSpace(token))
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+			u, err = account.SessionUser(r.Context(), s.store, c.Value, time.Now())
+		}
+		if err != nil {
+			s.log.Error("find the viewer", "err", err)
+			http.Error(w, "Something went wrong on our side; the error was logged.", http.StatusInternalServerError)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, u)))
+	})
+}
+
+// viewer returns the signed-in user, or nil.
+func viewer(r *http.Request) *account.User {
+	u, _ := r.Context().Value(viewerKey{}).(*account.User)
+	return u
+}
+
+// require is the one place where roles are checked: a page or endpoint
+// that needs at least role answers 401 to the public and 403 to a user
+// whose role is lower.
+func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		u := viewer(r)
+		switch {
+		case u == nil && strings.HasPrefix(r.URL.Path, "/api/"):
+			return writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: "sign in or send a bearer token"})
+		case u == nil:
+			http.Redirect(w, r, "/sign-in?next="+r.URL.Path, http.StatusSeeOther)
+			return nil
+		case !u.Allows(role):
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				return writeJSON(w, http.StatusForbidden, apiError{Code: "forbidden", Message: "your role does not allow this"})
+			}
+			return s.render(w, http.StatusForbidden, "error.html", s.page(r, "Forbidden", map[string]any{"Message": "Your role does not allow this."}))
+		}
+		return h(w, r)
+	})
+}
+
+// limiter counts failed sign-ins per account and per address, and refuses
+// more than limitFailures within limitWindow.
+type limiter struct {
+	mu       sync.Mutex
+	failures map[string][]time.Time
+}
+
+const (
+	limitFailures = 5
+	limitWindow   = 15 * time.Minute
+)
+
+func (l *limiter) blocked(now time.Time, keys ...string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		recent := l.failures[k][:0]
+		for _, t := range l.failures[k] {
+			if now.Sub(t) < limitWindow {
+				recent = append(recent, t)
+			}
+		}
+		l.failures[k] = recent
+		if len(recent) >= limitFailures {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *limiter) fail(now time.Time, keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		l.failures[k] = append(l.failures[k], now)
+	}
+}
+
+func address(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, http.StatusOK, "signin.html", s.page(r, "Sign in", map[string]any{"Next": r.URL.Query().Get("next")}))
+}
+
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return badRequest(err)
+	}
+	email, password := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email"))), r.PostForm.Get("password")
+	keys := []string{"account:" + email, "address:" + address(r)}
+	now := time.Now()
+	fail := func(status int, msg string) error {
+		return s.render(w, status, "signin.html", s.page(r, "Sign in", map[string]any{"Error": msg, "Email": email}))
+	}
+	if s.limits.blocked(now, keys...) {
+		return fail(http.StatusTooManyRequests, "Too many failed sign-ins; wait a quarter of an hour.")
+	}
+	u, err := account.Authenticate(r.Context(), s.store, email, password)
+	if errors.Is(err, account.ErrBadCredentials) {
+		s.limits.fail(now, keys...)
+		_ = s.store.Write(r.Context(), db.Author{Who: "web"}, func(tx *db.Tx) error {
+			return account.Audit(r.Context(), tx, email, "session.refused", "", address(r), "")
+		})
+		return fail(http.StatusUnauthorized, "Wrong email or password.")
+	}
+	if err != nil {
+		return err
+	}
+	var secret string
+	err = s.store.Write(r.Context(), db.Author{Who: u.Email, Why: "sign in"}, func(tx *db.Tx) (err error) {
+		secret, err = account.NewSession(r.Context(), tx, u, address(r))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(account.SessionTTL.Seconds())})
+	next := r.PostForm.Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.store.Write(r.Context(), db.Author{Who: "web", Why: "sign out"}, func(tx *db.Tx) error {
+			return account.EndSession(r.Context(), tx, c.Value)
+		}); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
+	entries, err := account.AuditLog(r.Context(), s.store, 200)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "audit.html", s.page(r, "Audit log", map[string]any{"Entries": entries}))
+}
+
+// page gathers what every page's layout needs with the page's own data.
+func (s *Server) page(r *http.Request, title string, data map[string]any) map[string]any {
+	data["Title"] = title
+	data["Viewer"] = viewer(r)
+	return data
+}
