@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -43,4 +44,12 @@ func AuditLog(ctx context.Context, q db.Querier, limit int) ([]Entry, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Install makes the store audit every write that changed records: who, why
+// and how many revisions it recorded (the revisions say what changed).
+func Install(store *db.DB) {
+	store.OnWrite(func(ctx context.Context, tx *db.Tx) error {
+		return Audit(ctx, tx, tx.Author.Who, "write", "", "", fmt.Sprintf("%d revisions: %s", tx.Revisions, tx.Author.Why))
+	})
 }

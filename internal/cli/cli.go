@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/config"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/stats"
@@ -160,6 +161,7 @@ func openStore(ctx context.Context, env *Env) (*db.DB, error) {
 		store.Close()
 		return nil, err
 	}
+	account.Install(store)
 	return store, nil
 }
 

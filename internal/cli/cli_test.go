@@ -273,7 +273,9 @@ func TestUserCommands(t *testing.T) {
 		t.Errorf("user list:\n%s", out)
 	}
 	_, out, _ = harmtrace(t, store, "audit")
-	for _, action := range []string{"user.add", "token.create", "user.disable"} {
+	harmtrace(t, store, "import", "testdata/sample.json")
+	_, out, _ = harmtrace(t, store, "audit")
+	for _, action := range []string{"user.add", "token.create", "user.disable", "write"} {
 		if !strings.Contains(out, action) {
 			t.Errorf("audit log lacks %s:\n%s", action, out)
 		}

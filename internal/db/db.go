@@ -47,6 +47,15 @@ type DB struct {
 	// beforeCommit runs in every write transaction that touched incidents,
 	// just before it commits (internal/stats keeps its aggregates so).
 	beforeCommit []func(ctx context.Context, tx *Tx, incidents []string) error
+	// onWrite runs in every write transaction that recorded revisions, just
+	// before it commits (internal/account audits writes so).
+	onWrite []func(ctx context.Context, tx *Tx) error
+}
+
+// OnWrite adds fn to what runs, inside the transaction, before a write that
+// recorded revisions commits.
+func (d *DB) OnWrite(fn func(ctx context.Context, tx *Tx) error) {
+	d.onWrite = append(d.onWrite, fn)
 }
 
 // BeforeCommit adds fn to what runs, inside the transaction, before a write
@@ -189,6 +198,14 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 			}
 		}
 	}
+	if tx.Revisions > 0 {
+		for _, hook := range d.onWrite {
+			if err := hook(ctx, tx); err != nil {
+				_ = sqlTx.Rollback()
+				return err
+			}
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -208,6 +225,8 @@ type Tx struct {
 	// touched lists the incidents this transaction changed, directly or
 	// through their harms, victims or attributions.
 	touched map[string]bool
+	// Revisions counts the revisions the transaction recorded.
+	Revisions int
 }
 
 // Touch records that the incidents' figures may have changed.

@@ -84,6 +84,7 @@ func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) 
 	if err != nil {
 		return Unchanged, fmt.Errorf("record revision of %s: %w", id, err)
 	}
+	tx.Revisions++
 	if action == Create {
 		return Created, nil
 	}

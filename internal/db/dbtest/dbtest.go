@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/stats"
 )
@@ -104,5 +105,6 @@ func open(t testing.TB, dsn string) *db.DB {
 	if err := stats.Install(ctx, store); err != nil {
 		t.Fatalf("stats: %v", err)
 	}
+	account.Install(store)
 	return store
 }
