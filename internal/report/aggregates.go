@@ -10,9 +10,18 @@ import (
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
-// markingOnly reports whether the filter selects by marking alone.
+// markingOnly reports whether the filter selects by marking alone: the
+// aggregates are kept per marking, so they can answer it. A public viewer
+// is the marking clear; a signed-in one sees by team, which they cannot.
 func (f Filter) markingOnly() bool {
-	return f == Filter{MaxTLP: f.MaxTLP}
+	g := f
+	if g.Viewer != nil {
+		if !g.Viewer.IsPublic() || (g.MaxTLP != "" && g.MaxTLP != "clear") {
+			return false
+		}
+		g.Viewer, g.MaxTLP = nil, "clear"
+	}
+	return g == Filter{MaxTLP: g.MaxTLP}
 }
 
 // fromAggregates builds the report from the rows internal/stats keeps. It
@@ -21,6 +30,9 @@ func fromAggregates(ctx context.Context, q db.Querier, f Filter) (*Report, bool,
 	var built int
 	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM stats_state`).Scan(&built); err != nil || built == 0 {
 		return nil, false, err
+	}
+	if f.Viewer != nil {
+		f.MaxTLP = "clear" // a public viewer: markingOnly let no other through
 	}
 	tlps := vocab.TLP.Values
 	if f.MaxTLP != "" {

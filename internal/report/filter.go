@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
@@ -28,6 +29,9 @@ type Filter struct {
 	Query string `json:"q,omitempty"`
 	// MaxTLP is the most restricted marking the reader may see; "" for all.
 	MaxTLP string `json:"tlp,omitempty"`
+	// Viewer, when set, limits the incidents to what this viewer may see
+	// (internal/access); the command line, run on the store, sets none.
+	Viewer *access.Viewer `json:"-"`
 }
 
 // Validate checks the filter's values.
@@ -75,6 +79,11 @@ const incidentDate = `COALESCE(NULLIF(i.start_date, ''), NULLIF(i.discovered_dat
 func (f Filter) where(d db.Dialect) (string, []any) {
 	conds := []string{"i.determination <> 'false-positive'"}
 	var args []any
+	if f.Viewer != nil {
+		cond, cargs := f.Viewer.Condition("i")
+		conds = append(conds, cond)
+		args = append(args, cargs...)
+	}
 	if f.Determination != "" {
 		conds = append(conds, "i.determination = ?")
 		args = append(args, f.Determination)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 )
 
@@ -93,4 +94,13 @@ func (f Filter) Describe() string {
 		parts = append(parts, fmt.Sprintf("matching %q", f.Query))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Visible reports whether the viewer may see the incident with id; a
+// missing incident and a hidden one both answer false.
+func Visible(ctx context.Context, q db.Querier, v access.Viewer, id string) (bool, error) {
+	cond, args := v.Condition("i")
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM incidents i WHERE i.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&n)
+	return n > 0, err
 }

@@ -35,6 +35,12 @@ type Incident struct {
 	Countries  []string `json:"countries,omitempty"`
 	CampaignID string   `json:"campaign_id,omitempty"`
 	TLP        string   `json:"tlp"`
+	// Owner is the team that owns the incident (amber, amber+strict);
+	// SharedWith the teams an amber incident is shared with; Readers the
+	// users a red incident names (internal/access).
+	Owner      string   `json:"owner,omitempty"`
+	SharedWith []string `json:"shared_with,omitempty"`
+	Readers    []string `json:"readers,omitempty"`
 	// Articles are the offence articles (7–17) of the UN Convention against
 	// Cybercrime that the conduct falls under.
 	Articles  []int     `json:"convention_articles,omitempty"`
@@ -76,6 +82,8 @@ func (in *Incident) Normalise() {
 	slices.Sort(in.Articles)
 	in.Articles = slices.Compact(in.Articles)
 	in.SourceIDs = sortedSet(in.SourceIDs)
+	in.SharedWith = sortedSet(in.SharedWith)
+	in.Readers = sortedSet(in.Readers)
 }
 
 func sortedSet(v []string) []string {
@@ -188,16 +196,16 @@ func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) erro
 		campaign = in.CampaignID
 	}
 	args := []any{in.Title, in.Summary, in.Determination, string(in.Start), string(in.End), string(in.Discovered),
-		string(in.Disclosed), campaign, in.TLP, now, in.ID}
+		string(in.Disclosed), campaign, in.TLP, in.Owner, now, in.ID}
 	var err error
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE incidents SET title = ?, summary = ?, determination = ?, start_date = ?,
-			end_date = ?, discovered_date = ?, disclosed_date = ?, campaign_id = ?, tlp = ?, updated_at = ?
+			end_date = ?, discovered_date = ?, disclosed_date = ?, campaign_id = ?, tlp = ?, owner_team = ?, updated_at = ?
 			WHERE id = ?`, args...)
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO incidents (title, summary, determination, start_date, end_date,
-			discovered_date, disclosed_date, campaign_id, tlp, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			discovered_date, disclosed_date, campaign_id, tlp, owner_team, updated_at, id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
 	}
 	if err != nil {
 		return err
@@ -222,6 +230,18 @@ func putIncidentLinks(ctx context.Context, tx *db.Tx, in *Incident, exists bool)
 		return err
 	}
 	if exists {
+		if _, err := tx.Exec(ctx, `DELETE FROM incident_access WHERE incident_id = ?`, in.ID); err != nil {
+			return err
+		}
+	}
+	for kind, principals := range map[string][]string{"team": in.SharedWith, "user": in.Readers} {
+		for _, p := range principals {
+			if _, err := tx.Exec(ctx, `INSERT INTO incident_access (incident_id, kind, principal) VALUES (?, ?, ?)`, in.ID, kind, p); err != nil {
+				return err
+			}
+		}
+	}
+	if exists {
 		if _, err := tx.Exec(ctx, `DELETE FROM incident_victims WHERE incident_id = ?`, in.ID); err != nil {
 			return err
 		}
@@ -241,9 +261,9 @@ func GetIncident(ctx context.Context, q db.Querier, id string) (*Incident, error
 	var start, end, discovered, disclosed, created, updated string
 	var campaign sql.NullString
 	err := q.QueryRow(ctx, `SELECT id, title, summary, determination, start_date, end_date, discovered_date,
-		disclosed_date, campaign_id, tlp, created_at, updated_at FROM incidents WHERE id = ?`, id).
+		disclosed_date, campaign_id, tlp, owner_team, created_at, updated_at FROM incidents WHERE id = ?`, id).
 		Scan(&in.ID, &in.Title, &in.Summary, &in.Determination, &start, &end, &discovered, &disclosed,
-			&campaign, &in.TLP, &created, &updated)
+			&campaign, &in.TLP, &in.Owner, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("incident %s: %w", id, db.ErrNotFound)
 	}
@@ -271,6 +291,12 @@ func loadIncidentLinks(ctx context.Context, q db.Querier, in *Incident) error {
 		return err
 	}
 	if in.SourceIDs, err = db.Column[string](ctx, q, `SELECT source_id FROM incident_sources WHERE incident_id = ? ORDER BY source_id`, in.ID); err != nil {
+		return err
+	}
+	if in.SharedWith, err = db.Column[string](ctx, q, `SELECT principal FROM incident_access WHERE incident_id = ? AND kind = 'team' ORDER BY principal`, in.ID); err != nil {
+		return err
+	}
+	if in.Readers, err = db.Column[string](ctx, q, `SELECT principal FROM incident_access WHERE incident_id = ? AND kind = 'user' ORDER BY principal`, in.ID); err != nil {
 		return err
 	}
 	rows, err := q.Query(ctx, `SELECT organisation_id, role FROM incident_victims WHERE incident_id = ? ORDER BY organisation_id, role`, in.ID)

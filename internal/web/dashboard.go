@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/chart"
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -21,17 +22,32 @@ import (
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
-// publicTLP is what the public pages may show: until accounts exist
-// (issue 5), every page is public.
-const publicTLP = "clear"
+// access is what the request's viewer may see (internal/access): the
+// public sees TLP:CLEAR only.
+func accessOf(r *http.Request) *access.Viewer {
+	v := access.Public
+	if u := viewer(r); u != nil {
+		v = access.User(u.ID, u.TeamID)
+	}
+	return &v
+}
 
-// filterOf reads the dashboard's filter from the query string; the
-// marking is always the public one.
+// exportTLP is the marking limit for writing a download: clear for the
+// public; signed-in viewers' downloads are limited by accessOf instead.
+func exportTLP(r *http.Request) string {
+	if viewer(r) == nil {
+		return "clear"
+	}
+	return ""
+}
+
+// filterOf reads the dashboard's filter from the query string, limited to
+// what the viewer may see.
 func filterOf(r *http.Request) report.Filter {
 	q := r.URL.Query()
 	return report.Filter{Sector: q.Get("sector"), Country: strings.ToUpper(q.Get("country")), AttackType: q.Get("attack_type"),
 		Since: q.Get("since"), Until: q.Get("until"), Actor: q.Get("actor"), Campaign: q.Get("campaign"),
-		Determination: q.Get("determination"), Query: q.Get("q"), MaxTLP: publicTLP}
+		Determination: q.Get("determination"), Query: q.Get("q"), Viewer: accessOf(r)}
 }
 
 // query writes a filter back as a query string, for links and downloads.
@@ -187,10 +203,14 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	in, err := trace.GetIncident(ctx, s.store, r.PathValue("id"))
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !interchange.Visible(in.TLP, publicTLP)) {
+	visible, err := report.Visible(ctx, s.store, *accessOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !visible {
 		return s.notFound(w, r)
 	}
+	in, err := trace.GetIncident(ctx, s.store, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -288,7 +308,7 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.subject(w, r, subjectPage{Title: a.Name, Kind: "actor", Actor: a}, report.Filter{Actor: a.ID, MaxTLP: publicTLP})
+	return s.subject(w, r, subjectPage{Title: a.Name, Kind: "actor", Actor: a}, report.Filter{Actor: a.ID, Viewer: accessOf(r)})
 }
 
 func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
@@ -299,7 +319,7 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "campaign", Camp: c}, report.Filter{Campaign: c.ID, MaxTLP: publicTLP})
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "campaign", Camp: c}, report.Filter{Campaign: c.ID, Viewer: accessOf(r)})
 }
 
 func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
@@ -307,7 +327,7 @@ func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return s.notFound(w, r)
 	}
-	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, MaxTLP: publicTLP})
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, Viewer: accessOf(r)})
 }
 
 // download serves the current filter's incidents as open data.
@@ -317,7 +337,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, publicTLP, ids)
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportTLP(r), ids)
 	if err != nil {
 		return err
 	}
@@ -338,5 +358,5 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	case "json":
 		return interchange.WriteJSONLines(w, doc)
 	}
-	return stix.Write(w, doc, publicTLP)
+	return stix.Write(w, doc, exportTLP(r))
 }

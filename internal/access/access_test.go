@@ -1,0 +1,19 @@
+package access
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConditionArguments(t *testing.T) {
+	cond, args := User("user--1", "team--a").Condition("inc")
+	if strings.Count(cond, "?") != len(args) {
+		t.Errorf("%d placeholders, %d arguments", strings.Count(cond, "?"), len(args))
+	}
+	if strings.Contains(cond, " i.") {
+		t.Errorf("alias not applied: %s", cond)
+	}
+	if c, _ := Public.Condition("i"); c != "i.tlp = 'clear'" {
+		t.Errorf("public condition = %s", c)
+	}
+}
