@@ -76,7 +76,8 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	mux.Handle("GET /admin/audit", s.require("admin", s.auditPage))
 	mux.Handle("GET /check-request", s.handle(s.checkForm))
 	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
-	mux.Handle("POST /api/v1/check-request", s.handle(s.apiCheckRequest))
+	mux.Handle("GET /api", s.handle(s.apiDocs))
+	s.routeAPI(mux)
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
 	protect := http.NewCrossOriginProtection()
