@@ -9,8 +9,6 @@
 //	red          the users named on the incident only
 package access
 
-import "strings"
-
 // Viewer is who is looking.
 type Viewer struct {
 	// Operator is the person running the command line on the store itself:
@@ -44,10 +42,11 @@ func (v Viewer) Condition(alias string) (string, []any) {
 	case !v.SignedIn:
 		return alias + ".tlp = 'clear'", nil
 	}
-	shared := `EXISTS (SELECT 1 FROM incident_access x WHERE x.incident_id = ` + alias + `.id AND x.kind = ? AND x.principal = ?)`
-	cond := strings.NewReplacer("i.", alias+".").Replace(`(i.tlp IN ('clear', 'green')
-		OR (i.tlp = 'amber' AND (i.owner_team = ? OR ` + shared + `))
-		OR (i.tlp = 'amber+strict' AND i.owner_team = ?)
-		OR (i.tlp = 'red' AND ` + shared + `))`)
+	a := alias
+	shared := `EXISTS (SELECT 1 FROM incident_access x WHERE x.incident_id = ` + a + `.id AND x.kind = ? AND x.principal = ?)`
+	cond := `(` + a + `.tlp IN ('clear', 'green')
+		OR (` + a + `.tlp = 'amber' AND (` + a + `.owner_team = ? OR ` + shared + `))
+		OR (` + a + `.tlp = 'amber+strict' AND ` + a + `.owner_team = ?)
+		OR (` + a + `.tlp = 'red' AND ` + shared + `))`
 	return cond, []any{v.TeamID, "team", v.TeamID, v.TeamID, "user", v.UserID}
 }

@@ -1,6 +1,7 @@
 package interchange
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -166,6 +167,23 @@ func candidates(ctx context.Context, q db.Querier, in *trace.Incident) ([]*trace
 	return out, nil
 }
 
+func reachable(ctx context.Context, q db.Querier, guard *Guard, found []*trace.Incident) ([]*trace.Incident, error) {
+	if guard == nil {
+		return found, nil
+	}
+	var out []*trace.Incident
+	for _, c := range found {
+		ok, err := guard.reaches(ctx, q, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // mergedInto returns the incident an imported id was merged into before.
 func mergedInto(ctx context.Context, q db.Querier, id string) (string, error) {
 	ids, err := db.Column[string](ctx, q, `SELECT record_id FROM external_ids WHERE system = 'merged' AND external_id = ?`, id)
@@ -178,15 +196,27 @@ func mergedInto(ctx context.Context, q db.Querier, id string) (string, error) {
 // saveIncident saves an imported incident, merging it into a stored
 // incident that is certainly the same attack; it returns the id the
 // incident has in the store.
-func saveIncident(ctx context.Context, tx *db.Tx, in *trace.Incident, sum *Summary) (string, revision.Outcome, error) {
+func saveIncident(ctx context.Context, tx *db.Tx, in *trace.Incident, sum *Summary, guard *Guard) (string, revision.Outcome, error) {
+	if guard != nil && in.Owner == "" {
+		in.Owner = guard.Owner
+	}
 	if target, err := mergedInto(ctx, tx, in.ID); err != nil || target != "" {
 		if err != nil {
 			return "", revision.Unchanged, err
 		}
+		if ok, err := guard.reaches(ctx, tx, target); err != nil || !ok {
+			return in.ID, revision.Unchanged, cmp.Or(err, errOutOfReach)
+		}
 		outcome, err := mergeInto(ctx, tx, target, in)
 		return target, outcome, err
 	}
-	if _, err := trace.GetIncident(ctx, tx, in.ID); err == nil {
+	if stored, err := trace.GetIncident(ctx, tx, in.ID); err == nil {
+		if ok, err := guard.reaches(ctx, tx, in.ID); err != nil || !ok {
+			return in.ID, revision.Unchanged, cmp.Or(err, errOutOfReach)
+		}
+		if guard != nil {
+			in.Owner = stored.Owner // an upload does not take an incident over
+		}
 		outcome, err := trace.SaveIncident(ctx, tx, in)
 		return in.ID, outcome, err
 	} else if !errors.Is(err, db.ErrNotFound) {
@@ -199,6 +229,12 @@ func saveIncident(ctx context.Context, tx *db.Tx, in *trace.Incident, sum *Summa
 		return in.ID, revision.Unchanged, err
 	}
 	found, err := candidates(ctx, tx, &probe)
+	if err != nil {
+		return "", revision.Unchanged, err
+	}
+	// An upload is matched only against the incidents its uploader may
+	// see: a match with a hidden one would tell that it exists.
+	found, err = reachable(ctx, tx, guard, found)
 	if err != nil {
 		return "", revision.Unchanged, err
 	}

@@ -5,12 +5,18 @@
 package interchange
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/harmtrace/harmtrace/internal/access"
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/report"
 
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
 // Document is a set of records in harmtrace's own shape. It is also the
@@ -26,6 +32,29 @@ type Document struct {
 	Harms         []harm.Harm          `json:"harms,omitempty"`
 	// Objects are STIX objects kept as they came (see stix_objects).
 	Objects []Object `json:"stix_objects,omitempty"`
+	// Guard, when set, limits the write to what one user may touch (a web
+	// upload); the command line, run by the store's operator, has none.
+	Guard *Guard `json:"-"`
+}
+
+// Guard keeps an upload within its uploader's reach: stored incidents the
+// uploader may not see are neither updated, merged into, nor given harms
+// or attributions, and the incidents the upload brings belong to Owner.
+type Guard struct {
+	Viewer access.Viewer
+	Owner  string
+}
+
+// errOutOfReach is the same answer for a hidden incident and a missing
+// one that an upload may not create with this id, so it tells nothing.
+var errOutOfReach error = validate.Errors{{Field: "id", Message: "this incident id is already used by a record you may not change"}}
+
+// reaches reports whether the guard lets the write touch the incident id.
+func (g *Guard) reaches(ctx context.Context, q db.Querier, id string) (bool, error) {
+	if g == nil {
+		return true, nil
+	}
+	return report.Visible(ctx, q, g.Viewer, id)
 }
 
 // Object is a STIX object kept verbatim. Modelled objects were also turned

@@ -52,7 +52,7 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 		}},
 		{"incidents", len(doc.Incidents), func(i int) (string, revision.Outcome, error) {
 			r := &doc.Incidents[i]
-			id, ch, err := saveIncident(ctx, tx, r, sum)
+			id, ch, err := saveIncident(ctx, tx, r, sum, doc.Guard)
 			if err == nil && id != r.ID {
 				doc.redirect(r.ID, id)
 			}
@@ -60,11 +60,17 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 		}},
 		{"attributions", len(doc.Attributions), func(i int) (string, revision.Outcome, error) {
 			r := &doc.Attributions[i]
+			if err := doc.mayAttach(ctx, tx, r.IncidentID); err != nil {
+				return r.ID, revision.Unchanged, err
+			}
 			ch, err := trace.SaveAttribution(ctx, tx, r)
 			return r.ID, ch, err
 		}},
 		{"harms", len(doc.Harms), func(i int) (string, revision.Outcome, error) {
 			r := &doc.Harms[i]
+			if err := doc.mayAttach(ctx, tx, r.IncidentID); err != nil {
+				return r.ID, revision.Unchanged, err
+			}
 			ch, err := harm.Save(ctx, tx, r)
 			return r.ID, ch, err
 		}},
@@ -87,6 +93,19 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 		}
 	}
 	return nil
+}
+
+// mayAttach refuses a harm or an attribution of an incident that the
+// guard keeps out of reach.
+func (doc *Document) mayAttach(ctx context.Context, tx *db.Tx, incidentID string) error {
+	if incidentID == "" {
+		return nil
+	}
+	ok, err := doc.Guard.reaches(ctx, tx, incidentID)
+	if err == nil && !ok {
+		err = validate.Errors{{Field: "incident_id", Message: "no incident with this id that you may change"}}
+	}
+	return err
 }
 
 // redirect points the document's harms and attributions of incident from

@@ -177,14 +177,19 @@ func putCampaign(ctx context.Context, tx *db.Tx, c *Campaign, exists bool) error
 
 // GetCampaign returns the campaign with id, or db.ErrNotFound.
 func GetCampaign(ctx context.Context, q db.Querier, id string) (*Campaign, error) {
-	var c Campaign
-	var first, last, created, updated string
-	err := q.QueryRow(ctx, `SELECT id, name, first_seen, last_seen, description, created_at, updated_at
-		FROM campaigns WHERE id = ?`, id).Scan(&c.ID, &c.Name, &first, &last, &c.Description, &created, &updated)
+	c, err := scanCampaign(q.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("campaign %s: %w", id, db.ErrNotFound)
 	}
-	if err != nil {
+	return c, err
+}
+
+const campaignColumns = `id, name, first_seen, last_seen, description, created_at, updated_at`
+
+func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
+	var c Campaign
+	var first, last, created, updated string
+	if err := row.Scan(&c.ID, &c.Name, &first, &last, &c.Description, &created, &updated); err != nil {
 		return nil, err
 	}
 	c.FirstSeen, c.LastSeen = Date(first), Date(last)

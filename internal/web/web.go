@@ -47,6 +47,12 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 		"date":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
 		"figure": figure,
 		"deref":  func(p *int64) int64 { return *p },
+		"label": func(f fieldState, option string) string {
+			if l, ok := f.Labels[option]; ok {
+				return l
+			}
+			return option
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -78,6 +84,7 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
 	mux.Handle("GET /api", s.handle(s.apiDocs))
 	s.routeAPI(mux)
+	s.routeWorkspace(mux)
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
 	protect := http.NewCrossOriginProtection()

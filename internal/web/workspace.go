@@ -1,0 +1,272 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/validate"
+)
+
+// The analysts' workspace: create and edit every kind of record, see the
+// history of a record with its changes, settle the duplicates an import
+// proposed, and import a file. Every route needs the analyst role
+// (routeWorkspace); every record is reached only when the analyst may see
+// it (report.RecordVisible), with the answer a missing record gets.
+
+func (s *Server) routeWorkspace(mux *http.ServeMux) {
+	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request) error{
+		"GET /work":              s.workHome,
+		"GET /work/{kind}":       s.workList,
+		"GET /work/{kind}/new":   s.workNew,
+		"POST /work/{kind}/new":  s.workNew,
+		"GET /work/{kind}/{id}":  s.workEdit,
+		"POST /work/{kind}/{id}": s.workEdit,
+		"GET /history/{id}":      s.workHistory,
+		"GET /work/duplicates":   s.workDuplicates,
+		"POST /work/duplicates":  s.workSettle,
+		"GET /work/import":       s.workImportForm,
+		"POST /work/import":      s.workImport,
+	} {
+		mux.Handle(pattern, s.require("analyst", h))
+	}
+}
+
+// formPage is the data of form.html.
+type formPage struct {
+	Title   string
+	Form    *recordForm
+	Action  string
+	Fields  []fieldState
+	Errors  []string
+	Reason  string
+	History string
+}
+
+func (s *Server) workNew(w http.ResponseWriter, r *http.Request) error {
+	f := recordForms(*accessOf(r))[r.PathValue("kind")]
+	if f == nil {
+		return s.notFound(w, r)
+	}
+	return s.editRecord(w, r, f, f.blank(r), "/work/"+f.Kind+"/new")
+}
+
+func (s *Server) workEdit(w http.ResponseWriter, r *http.Request) error {
+	f := recordForms(*accessOf(r))[r.PathValue("kind")]
+	if f == nil {
+		return s.notFound(w, r)
+	}
+	id := r.PathValue("id")
+	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	if err != nil || !ok {
+		return cmp.Or(err, s.notFound(w, r))
+	}
+	stored, err := f.get(r.Context(), s.store, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return s.notFound(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	return s.editRecord(w, r, f, stored, "/work/"+f.Kind+"/"+id)
+}
+
+// editRecord shows the form of a record, or saves what was submitted and
+// shows the form again with each problem next to its field.
+func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordForm, stored any, action string) error {
+	ctx := r.Context()
+	p := formPage{Title: "New " + f.Label, Form: f, Action: action}
+	if id := f.id(stored); id != "" {
+		p.Title, p.History = "Edit "+f.Label, "/history/"+id
+	}
+	if r.Method == http.MethodGet {
+		var err error
+		p.Fields, err = statesOf(ctx, s.store, f.Fields, stored)
+		if err != nil {
+			return err
+		}
+		return s.render(w, http.StatusOK, "form.html", s.page(r, p.Title, map[string]any{"Form": p}))
+	}
+	if err := r.ParseForm(); err != nil {
+		return badRequest(err)
+	}
+	p.Fields = statesFromPost(f.Fields, r.PostForm)
+	p.Reason = strings.TrimSpace(r.PostForm.Get("reason"))
+	rec := f.zero()
+	ok, err := fill(ctx, s.store, p.Fields, stored, rec)
+	if err != nil {
+		return err
+	}
+	if ok {
+		why := cmp.Or(p.Reason, "edited in the workspace")
+		err = s.store.Write(ctx, db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
+			return f.save(ctx, tx, r, rec)
+		})
+		if err == nil {
+			http.Redirect(w, r, f.shown(rec), http.StatusSeeOther)
+			return nil
+		}
+		fields := validate.Fields(err)
+		if fields == nil {
+			return err
+		}
+		p.Errors = placeErrors(p.Fields, fields)
+	}
+	return s.render(w, http.StatusUnprocessableEntity, "form.html", s.page(r, p.Title, map[string]any{"Form": p}))
+}
+
+// listPage is the data of worklist.html: a page of records of one kind.
+type listPage struct {
+	Kind, Label, Search, Saved string
+	Rows                       []listRow
+	Total, Page                int
+	Prev, Next                 string
+}
+
+type listRow struct{ ID, Name, Detail, Link string }
+
+func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
+	ctx, v := r.Context(), *accessOf(r)
+	q := r.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	sel := trace.Selection{Search: strings.TrimSpace(q.Get("q")), Limit: pageSize, Offset: (page - 1) * pageSize}
+	p := listPage{Kind: r.PathValue("kind"), Search: sel.Search, Saved: q.Get("saved"), Page: page}
+	var err error
+	switch p.Kind {
+	case "incidents":
+		http.Redirect(w, r, "/incidents", http.StatusSeeOther)
+		return nil
+	case "organisations":
+		p.Label = "Organisations"
+		sel.Where, sel.Args = report.OrganisationCondition(v, "t")
+		var rows []trace.Organisation
+		rows, p.Total, err = trace.Organisations(ctx, s.store, sel)
+		for _, o := range rows {
+			p.Rows = append(p.Rows, listRow{o.ID, o.Name, strings.Trim(o.Kind+" · "+o.Sector+" · "+o.Country, " ·"), ""})
+		}
+	case "sources":
+		p.Label = "Sources"
+		sel.Where, sel.Args = report.SourceCondition(v, "t")
+		var rows []trace.Source
+		rows, p.Total, err = trace.Sources(ctx, s.store, sel)
+		for _, src := range rows {
+			p.Rows = append(p.Rows, listRow{src.ID, cmp.Or(src.Title, src.URL), src.Kind + " · " + src.Reliability + strconv.Itoa(src.Credibility), src.URL})
+		}
+	case "actors":
+		p.Label = "Threat actors"
+		var rows []trace.Actor
+		rows, p.Total, err = trace.Actors(ctx, s.store, sel)
+		for _, a := range rows {
+			p.Rows = append(p.Rows, listRow{a.ID, a.Name, strings.Trim(a.Type+" · "+a.OriginCountry, " ·"), "/actors/" + a.ID})
+		}
+	case "campaigns":
+		p.Label = "Campaigns"
+		var rows []trace.Campaign
+		rows, p.Total, err = trace.Campaigns(ctx, s.store, sel)
+		for _, c := range rows {
+			p.Rows = append(p.Rows, listRow{c.ID, c.Name, strings.Trim(string(c.FirstSeen)+" – "+string(c.LastSeen), " –"), "/campaigns/" + c.ID})
+		}
+	default:
+		return s.notFound(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	more := "&q=" + sel.Search
+	if page > 1 {
+		p.Prev = "?page=" + strconv.Itoa(page-1) + more
+	}
+	if page*pageSize < p.Total {
+		p.Next = "?page=" + strconv.Itoa(page+1) + more
+	}
+	return s.render(w, http.StatusOK, "worklist.html", s.page(r, p.Label, map[string]any{"List": p}))
+}
+
+func (s *Server) workHome(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f := report.Filter{Viewer: accessOf(r)}
+	rows, total, err := report.ListIncidents(ctx, s.store, f, 20, 0)
+	if err != nil {
+		return err
+	}
+	pairs, err := s.visiblePairs(ctx, r, "open")
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "work.html", s.page(r, "Workspace", map[string]any{
+		"Rows": rows, "Total": total, "Duplicates": len(pairs)}))
+}
+
+// historyEntry is a revision of the record or of one of its harms and
+// attributions, shown with its changes.
+type historyEntry struct {
+	revision.Revision
+	Changes []change
+}
+
+type change struct{ Field, Old, New string }
+
+func (s *Server) workHistory(w http.ResponseWriter, r *http.Request) error {
+	ctx, id := r.Context(), r.PathValue("id")
+	ok, err := report.RecordVisible(ctx, s.store, *accessOf(r), id)
+	if err != nil || !ok {
+		return cmp.Or(err, s.notFound(w, r))
+	}
+	ids := []string{id}
+	if strings.HasPrefix(id, "incident--") {
+		harms, err := harm.OfIncident(ctx, s.store, id)
+		if err != nil {
+			return err
+		}
+		for _, h := range harms {
+			ids = append(ids, h.ID)
+		}
+		attrs, err := trace.AttributionsOf(ctx, s.store, id)
+		if err != nil {
+			return err
+		}
+		for _, a := range attrs {
+			ids = append(ids, a.ID)
+		}
+	}
+	var entries []historyEntry
+	for _, rid := range ids {
+		revs, err := revision.List(ctx, s.store, rid)
+		if err != nil {
+			return err
+		}
+		for _, rev := range revs {
+			e := historyEntry{Revision: rev}
+			for _, c := range rev.Changes {
+				e.Changes = append(e.Changes, change{c.Field, shownJSON(c.Old), shownJSON(c.New)})
+			}
+			entries = append(entries, e)
+		}
+	}
+	slices.SortStableFunc(entries, func(a, b historyEntry) int { return b.Time.Compare(a.Time) })
+	return s.render(w, http.StatusOK, "history.html", s.page(r, "History", map[string]any{"ID": id, "Entries": entries}))
+}
+
+// shownJSON writes a field's JSON value for people: strings unquoted,
+// null as a dash.
+func shownJSON(raw []byte) string {
+	s := string(raw)
+	switch {
+	case s == "" || s == "null":
+		return "—"
+	case strings.HasPrefix(s, `"`):
+		if u, err := strconv.Unquote(s); err == nil {
+			return u
+		}
+	}
+	return s
+}

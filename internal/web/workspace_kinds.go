@@ -1,0 +1,320 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/access"
+	"github.com/harmtrace/harmtrace/internal/account"
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/validate"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// recordForm is one kind of record that the workspace creates and edits.
+type recordForm struct {
+	Kind   string // as in URLs: /work/{Kind}/new
+	Label  string // "incident"
+	Fields []formField
+	// zero is an empty record; blank a new one, pre-filled from the query
+	// string (?incident_id=… on "add a harm").
+	zero  func() any
+	blank func(r *http.Request) any
+	get   func(ctx context.Context, q db.Querier, id string) (any, error)
+	save  func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error
+	id    func(rec any) string
+	// shown is where a saved record is seen.
+	shown func(rec any) string
+}
+
+// formOf builds a recordForm for records of type T.
+func formOf[T any](kind, label string, fields []formField,
+	get func(context.Context, db.Querier, string) (*T, error),
+	save func(context.Context, *db.Tx, *http.Request, *T) error,
+	id func(*T) string, shown func(*T) string, prefill func(*http.Request, *T)) *recordForm {
+	return &recordForm{Kind: kind, Label: label, Fields: fields,
+		zero: func() any { return new(T) },
+		blank: func(r *http.Request) any {
+			rec := new(T)
+			if prefill != nil {
+				prefill(r, rec)
+			}
+			return rec
+		},
+		get: func(ctx context.Context, q db.Querier, id string) (any, error) { return get(ctx, q, id) },
+		save: func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error {
+			return save(ctx, tx, r, rec.(*T))
+		},
+		id:    func(rec any) string { return id(rec.(*T)) },
+		shown: func(rec any) string { return shown(rec.(*T)) },
+	}
+}
+
+const dateHelp = "YYYY-MM-DD, YYYY-MM or YYYY; empty when unknown."
+
+// recordForms are the kinds of record the workspace edits, for viewer v:
+// names typed in the forms resolve only to records v may see.
+func recordForms(v access.Viewer) map[string]*recordForm {
+	orgRef := resolver(v, "organisation", "identity--", func(ctx context.Context, q db.Querier, name string) ([]string, error) {
+		return trace.FindByName(ctx, q, "organisation", name)
+	})
+	sourceRef := resolver(v, "source", "source--", func(ctx context.Context, q db.Querier, u string) ([]string, error) {
+		id, err := trace.FindSourceByURL(ctx, q, u)
+		if id == "" {
+			return nil, err
+		}
+		return []string{id}, err
+	})
+	actorRef := resolver(v, "actor", "threat-actor--", func(ctx context.Context, q db.Querier, name string) ([]string, error) {
+		return trace.FindByName(ctx, q, "actor", name)
+	})
+	campaignRef := resolver(v, "campaign", "campaign--", func(ctx context.Context, q db.Querier, name string) ([]string, error) {
+		return db.Column[string](ctx, q, `SELECT id FROM campaigns WHERE name = ? ORDER BY id`, name)
+	})
+	incidentRef := resolver(v, "incident", "incident--", nil)
+	sources := formField{Name: "source_ids", Label: "Sources", Input: "list", resolve: sourceRef,
+		Help: "One a line: a source's id or URL. Record a new source first under Sources."}
+
+	articles := map[string]string{}
+	var articleNumbers []string
+	for _, a := range vocab.ConventionArticles {
+		n := strconv.Itoa(a.Number)
+		articleNumbers = append(articleNumbers, n)
+		articles[n] = "art. " + n + " " + a.Title
+	}
+	var indicators []string
+	for _, ind := range vocab.Indicators {
+		indicators = append(indicators, ind.Name)
+	}
+
+	forms := []*recordForm{
+		formOf("incidents", "incident", []formField{
+			{Name: "title", Label: "Title", Input: "text"},
+			{Name: "summary", Label: "Summary", Input: "textarea"},
+			{Name: "attack_types", Label: "Attack types", Input: "checks", Options: vocab.AttackTypes.Values},
+			{Name: "determination", Label: "Determination", Input: "select", Options: vocab.Determinations.Values,
+				Help: "claimed: only the attacker or an unverified report says so; suspected: signs point to it; confirmed: the victim or an authority confirms it."},
+			{Name: "start", Label: "Start", Input: "date", Help: dateHelp},
+			{Name: "end", Label: "End", Input: "date", Help: dateHelp},
+			{Name: "discovered", Label: "Discovered", Input: "date", Help: dateHelp},
+			{Name: "disclosed", Label: "Disclosed", Input: "date", Help: dateHelp},
+			{Name: "victims", Label: "Victims", Input: "victims", Options: vocab.VictimRoles.Values, resolve: orgRef,
+				Help: "One a line: an organisation's name or id, then optionally its role (" + strings.Join(vocab.VictimRoles.Values, ", ") + ")."},
+			{Name: "countries", Label: "Countries affected", Input: "list", Help: "ISO 3166-1 alpha-2 codes, such as FR, KE."},
+			{Name: "campaign_id", Label: "Campaign", Input: "ref", resolve: campaignRef, Help: "A campaign's name or id; empty for none."},
+			{Name: "convention_articles", Label: "UN Convention against Cybercrime offences", Input: "numbers", Options: articleNumbers, Labels: articles},
+			{Name: "tlp", Label: "Marking (TLP 2.0)", Input: "select", Options: vocab.TLP.Values,
+				Help: "clear: public; green: every signed-in user; amber: your organisation and those it is shared with; amber+strict: your organisation only; red: the named readers only."},
+			{Name: "shared_with", Label: "Shared with (amber)", Input: "list", resolve: teamRef, show: account.TeamNames,
+				Help: "One organisation name a line."},
+			{Name: "readers", Label: "Readers (red)", Input: "list", resolve: userRef, show: account.UserEmails,
+				Help: "One email a line."},
+			sources,
+		}, trace.GetIncident,
+			func(ctx context.Context, tx *db.Tx, r *http.Request, in *trace.Incident) error {
+				if in.ID == "" {
+					in.Owner = viewer(r).TeamID // a new incident belongs to its creator's organisation
+				}
+				_, err := trace.SaveIncident(ctx, tx, in)
+				return err
+			},
+			func(in *trace.Incident) string { return in.ID },
+			func(in *trace.Incident) string { return "/incidents/" + in.ID },
+			func(r *http.Request, in *trace.Incident) { in.TLP, in.Determination = trace.DefaultTLP, "claimed" }),
+
+		formOf("harms", "harm figure", []formField{
+			{Name: "incident_id", Label: "Incident", Input: "ref", resolve: incidentRef},
+			{Name: "organisation_id", Label: "Victim (optional)", Input: "ref", resolve: orgRef,
+				Help: "The organisation this figure is about, when the incident has several victims."},
+			{Name: "indicator", Label: "Indicator", Input: "select", Options: indicators},
+			{Name: "category", Label: "Category", Input: "select", Options: vocab.HarmCategories.Values, Optional: true,
+				Help: "Empty: the indicator's own category."},
+			{Name: "min", Label: "At least", Input: "number", Help: "Empty when unknown; equal to the maximum when exact."},
+			{Name: "max", Label: "At most", Input: "number", Help: "Empty when there is no upper bound."},
+			{Name: "unit", Label: "Unit", Input: "text", Help: "Empty: the indicator's unit; an ISO 4217 code for money."},
+			{Name: "data_types", Label: "Data exposed", Input: "checks", Options: vocab.DataTypes.Values},
+			{Name: "certainty", Label: "Certainty", Input: "select", Options: vocab.Certainty.Values, Optional: true},
+			{Name: "description", Label: "Description", Input: "textarea"},
+			sources,
+		}, harm.Get,
+			func(ctx context.Context, tx *db.Tx, r *http.Request, h *harm.Harm) error {
+				if err := mayAttach(ctx, tx, *accessOf(r), h.IncidentID); err != nil {
+					return err
+				}
+				_, err := harm.Save(ctx, tx, h)
+				return err
+			},
+			func(h *harm.Harm) string { return h.ID },
+			func(h *harm.Harm) string { return "/incidents/" + h.IncidentID },
+			func(r *http.Request, h *harm.Harm) { h.IncidentID = r.URL.Query().Get("incident_id") }),
+
+		formOf("attributions", "attribution", []formField{
+			{Name: "incident_id", Label: "Incident", Input: "ref", resolve: incidentRef, Help: "An incident's id, or leave empty and give a campaign."},
+			{Name: "campaign_id", Label: "Campaign", Input: "ref", resolve: campaignRef},
+			{Name: "actor_id", Label: "Actor", Input: "ref", resolve: actorRef, Help: "A threat actor's name, alias or id."},
+			{Name: "attributed_by", Label: "Attributed by", Input: "text", Help: "Who made the attribution: a government, a company, a researcher."},
+			{Name: "attributed_on", Label: "Attributed on", Input: "date", Help: dateHelp},
+			{Name: "basis", Label: "Basis", Input: "textarea", Help: "On what evidence."},
+			{Name: "confidence", Label: "Confidence", Input: "select", Options: vocab.Confidence.Values},
+			sources,
+		}, trace.GetAttribution,
+			func(ctx context.Context, tx *db.Tx, r *http.Request, a *trace.Attribution) error {
+				if err := mayAttach(ctx, tx, *accessOf(r), a.IncidentID); err != nil {
+					return err
+				}
+				_, err := trace.SaveAttribution(ctx, tx, a)
+				return err
+			},
+			func(a *trace.Attribution) string { return a.ID },
+			func(a *trace.Attribution) string {
+				if a.IncidentID == "" {
+					return "/campaigns/" + a.CampaignID
+				}
+				return "/incidents/" + a.IncidentID
+			},
+			func(r *http.Request, a *trace.Attribution) { a.IncidentID = r.URL.Query().Get("incident_id") }),
+
+		formOf("organisations", "organisation", []formField{
+			{Name: "name", Label: "Name", Input: "text"},
+			{Name: "aliases", Label: "Other names", Input: "list", Help: "One a line."},
+			{Name: "kind", Label: "Kind", Input: "select", Options: vocab.OrganisationKinds.Values},
+			{Name: "sector", Label: "Sector", Input: "select", Options: vocab.Sectors(), Optional: true},
+			{Name: "naics", Label: "NAICS code", Input: "text"},
+			{Name: "country", Label: "Country", Input: "text", Help: "ISO 3166-1 alpha-2 code."},
+			{Name: "healthcare", Label: "Provides health care", Input: "bool"},
+			{Name: "humanitarian", Label: "Humanitarian", Input: "bool"},
+			{Name: "civil_society", Label: "Civil society, media or human rights", Input: "bool"},
+			{Name: "critical_infrastructure", Label: "Critical infrastructure it runs", Input: "text", Help: "energy, water, …; empty for none."},
+			{Name: "description", Label: "Description", Input: "textarea"},
+		}, trace.GetOrganisation,
+			func(ctx context.Context, tx *db.Tx, r *http.Request, o *trace.Organisation) error {
+				_, err := trace.SaveOrganisation(ctx, tx, o)
+				return err
+			},
+			func(o *trace.Organisation) string { return o.ID },
+			func(o *trace.Organisation) string { return "/work/organisations?saved=" + o.ID },
+			nil),
+
+		formOf("sources", "source", []formField{
+			{Name: "title", Label: "Title", Input: "text"},
+			{Name: "url", Label: "URL", Input: "text"},
+			{Name: "publisher", Label: "Publisher", Input: "text"},
+			{Name: "published", Label: "Published", Input: "date", Help: dateHelp},
+			{Name: "kind", Label: "Kind", Input: "select", Options: vocab.SourceKinds.Values},
+			{Name: "reliability", Label: "Reliability of the source (admiralty A–F)", Input: "select", Options: vocab.Reliability.Values,
+				Help: "A: completely reliable … E: unreliable; F: cannot be judged."},
+			{Name: "credibility", Label: "Credibility of the information (1–6)", Input: "number", Options: []string{"1", "2", "3", "4", "5", "6"},
+				Help: "1: confirmed by other sources … 5: improbable; 6: cannot be judged."},
+		}, trace.GetSource,
+			func(ctx context.Context, tx *db.Tx, r *http.Request, s *trace.Source) error {
+				_, err := trace.SaveSource(ctx, tx, s)
+				return err
+			},
+			func(s *trace.Source) string { return s.ID },
+			func(s *trace.Source) string { return "/work/sources?saved=" + s.ID },
+			func(r *http.Request, s *trace.Source) { s.Reliability, s.Credibility = "F", 6 }),
+
+		formOf("actors", "threat actor", []formField{
+			{Name: "name", Label: "Name", Input: "text"},
+			{Name: "aliases", Label: "Aliases", Input: "list", Help: "One a line."},
+			{Name: "type", Label: "Type", Input: "select", Options: vocab.ActorTypes.Values},
+			{Name: "origin_country", Label: "Origin country", Input: "text", Help: "ISO 3166-1 alpha-2 code; empty when unknown."},
+			{Name: "description", Label: "Description", Input: "textarea"},
+		}, trace.GetActor,
+			func(ctx context.Context, tx *db.Tx, r *http.Request, a *trace.Actor) error {
+				_, err := trace.SaveActor(ctx, tx, a)
+				return err
+			},
+			func(a *trace.Actor) string { return a.ID },
+			func(a *trace.Actor) string { return "/actors/" + a.ID },
+			func(r *http.Request, a *trace.Actor) { a.Type = "unknown" }),
+
+		formOf("campaigns", "campaign", []formField{
+			{Name: "name", Label: "Name", Input: "text"},
+			{Name: "first_seen", Label: "First seen", Input: "date", Help: dateHelp},
+			{Name: "last_seen", Label: "Last seen", Input: "date", Help: dateHelp},
+			{Name: "description", Label: "Description", Input: "textarea"},
+		}, trace.GetCampaign,
+			func(ctx context.Context, tx *db.Tx, r *http.Request, c *trace.Campaign) error {
+				_, err := trace.SaveCampaign(ctx, tx, c)
+				return err
+			},
+			func(c *trace.Campaign) string { return c.ID },
+			func(c *trace.Campaign) string { return "/campaigns/" + c.ID },
+			nil),
+	}
+	out := map[string]*recordForm{}
+	for _, f := range forms {
+		out[f.Kind] = f
+	}
+	return out
+}
+
+// resolver turns what a person types into the id of a record of kind that
+// the viewer may see: an id as it is, or what find returns for the text.
+func resolver(v access.Viewer, kind, idPrefix string,
+	find func(context.Context, db.Querier, string) ([]string, error)) func(context.Context, db.Querier, string) (string, error) {
+	return func(ctx context.Context, q db.Querier, text string) (string, error) {
+		var ids []string
+		var err error
+		if strings.Contains(text, "--") || find == nil {
+			ids = []string{text}
+		} else if ids, err = find(ctx, q, text); err != nil {
+			return "", err
+		}
+		var seen []string
+		for _, id := range ids {
+			ok, err := report.RecordVisible(ctx, q, v, id)
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				seen = append(seen, id)
+			}
+		}
+		switch {
+		case len(seen) == 1:
+			return seen[0], nil
+		case len(seen) > 1:
+			return "", notFound(fmt.Sprintf("several %ss match %q: give the id (%s…)", kind, text, idPrefix))
+		case strings.Contains(text, "--"):
+			return "", notFound(fmt.Sprintf("no %s with the id %q", kind, text))
+		}
+		return "", notFound(fmt.Sprintf("no %s matches %q: record it first, or give its id", kind, text))
+	}
+}
+
+func teamRef(ctx context.Context, q db.Querier, name string) (string, error) {
+	ids, err := account.TeamIDs(ctx, q, []string{name})
+	if err != nil {
+		return "", notFound(err.Error())
+	}
+	return ids[0], nil
+}
+
+func userRef(ctx context.Context, q db.Querier, email string) (string, error) {
+	ids, err := account.UserIDs(ctx, q, []string{email})
+	if err != nil {
+		return "", notFound(err.Error())
+	}
+	return ids[0], nil
+}
+
+// mayAttach refuses a harm or an attribution of an incident the viewer
+// may not see, with the answer a missing incident gets.
+func mayAttach(ctx context.Context, q db.Querier, v access.Viewer, incidentID string) error {
+	if incidentID == "" {
+		return nil
+	}
+	ok, err := report.Visible(ctx, q, v, incidentID)
+	if err == nil && !ok {
+		err = validate.Errors{{Field: "incident_id", Message: "no incident with this id"}}
+	}
+	return err
+}
