@@ -25,7 +25,11 @@ func headline(r *Report) string {
 		people = r.RecordsExposed
 	}
 	if people.KnownIncidents == 0 {
-		b.WriteString(" are recorded; how many people they affected is not known for any of them.")
+		if r.Incidents == 1 {
+			b.WriteString(" is recorded; how many people it affected is not known.")
+		} else {
+			b.WriteString(" are recorded; how many people they affected is not known for any of them.")
+		}
 		return b.String()
 	}
 	noun := "people"

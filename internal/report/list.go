@@ -15,6 +15,7 @@ type Row struct {
 	Title         string
 	Date          string
 	Determination string
+	TLP           string
 	AttackTypes   []string
 	Victims       []string
 	Countries     []string
@@ -31,7 +32,7 @@ func ListIncidents(ctx context.Context, q db.Querier, f Filter, limit, offset in
 	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM incidents i WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("list incidents: %w", err)
 	}
-	rows, err := q.Query(ctx, `SELECT i.id, i.title, `+incidentDate+`, i.determination FROM incidents i WHERE `+where+`
+	rows, err := q.Query(ctx, `SELECT i.id, i.title, `+incidentDate+`, i.determination, i.tlp FROM incidents i WHERE `+where+`
 		ORDER BY `+incidentDate+` DESC, i.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list incidents: %w", err)
@@ -39,7 +40,7 @@ func ListIncidents(ctx context.Context, q db.Querier, f Filter, limit, offset in
 	var out []Row
 	for rows.Next() {
 		var r Row
-		if err := rows.Scan(&r.ID, &r.Title, &r.Date, &r.Determination); err != nil {
+		if err := rows.Scan(&r.ID, &r.Title, &r.Date, &r.Determination, &r.TLP); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}

@@ -188,6 +188,10 @@ func TestWorkspaceRecords(t *testing.T) {
 			t.Errorf("saved incident = %+v", in)
 		}
 
+		if work := site.get(a, "/work").Body.String(); !strings.Contains(work, "Ransomware at Lakeside Hospital") || !strings.Contains(work, "TLP:amber") {
+			t.Error("the workspace does not list the analyst's new incident")
+		}
+
 		// Edit: confirm it; the history shows the change and its reason.
 		good.Set("determination", "confirmed")
 		good.Set("reason", "the hospital confirmed it")
