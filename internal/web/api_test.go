@@ -1,14 +1,18 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -130,6 +134,7 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || doc.OpenAPI != "3.1.0" || len(doc.Paths) < 5 {
 		t.Fatalf("document: %v %+v", err, doc)
 	}
+	validateOpenAPI(t, rec.Body.Bytes())
 	for path, ops := range doc.Paths {
 		for method, raw := range ops {
 			var op struct {
@@ -149,5 +154,36 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 				t.Errorf("%s %s is documented but not routed", method, path)
 			}
 		}
+	}
+}
+
+// validateOpenAPI checks the document against the OpenAPI 3.1 schema of
+// the OpenAPI Initiative (testdata/openapi).
+func validateOpenAPI(t *testing.T, body []byte) {
+	t.Helper()
+	f, err := os.Open("testdata/openapi/schema-3.1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	meta, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	const url = "https://spec.openapis.org/oas/3.1/schema/2021-04-15"
+	if err := c.AddResource(url, meta); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Errorf("the OpenAPI document is not valid OpenAPI 3.1: %v", err)
 	}
 }

@@ -1,0 +1,214 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/access"
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/validate"
+)
+
+// The API's record endpoints reuse the workspace's record kinds
+// (recordForms): the same lookups, the same saving rules (a new incident
+// belongs to its creator's organisation, a harm or an attribution only to
+// an incident the caller may see) and the same validation.
+
+// recordList is a page of records of one kind.
+type recordList[T any] struct {
+	Items   []T `json:"items"`
+	Total   int `json:"total"`
+	Page    int `json:"page"`
+	PerPage int `json:"per_page"`
+}
+
+// listers are the kinds whose records can be listed, with their item type.
+var listers = map[string]any{
+	"organisations": recordList[trace.Organisation]{}, "sources": recordList[trace.Source]{},
+	"actors": recordList[trace.Actor]{}, "campaigns": recordList[trace.Campaign]{},
+}
+
+// recordEndpoints are the create, read, update and list endpoints of every
+// kind of record, and the history of any record.
+func (s *Server) recordEndpoints() []endpoint {
+	var out []endpoint
+	for _, kind := range []string{"incidents", "harms", "attributions", "organisations", "sources", "actors", "campaigns"} {
+		f := recordForms(access.Public)[kind]
+		path := "/api/v1/" + kind
+		if kind != "incidents" { // incidents have their own list and read, with harms and attributions
+			out = append(out, endpoint{method: "GET", path: path + "/{id}", summary: "One " + f.Label,
+				response: f.zero(), handler: s.apiGetRecord(kind)})
+		}
+		if lister, ok := listers[kind]; ok {
+			out = append(out, endpoint{method: "GET", path: path, summary: "List " + kind + " by name; q filters by name",
+				query: []string{"q", "page", "per_page"}, response: lister, handler: s.apiListRecords(kind)})
+		}
+		out = append(out,
+			endpoint{method: "POST", path: path, summary: "Create a " + f.Label, role: "analyst",
+				request: f.zero(), response: f.zero(), status: http.StatusCreated, handler: s.apiCreateRecord(kind)},
+			endpoint{method: "PATCH", path: path + "/{id}", role: "analyst", request: f.zero(), response: f.zero(),
+				summary: "Change the fields of a " + f.Label + " that the body gives; the others stay", handler: s.apiPatchRecord(kind)})
+	}
+	return append(out, endpoint{method: "GET", path: "/api/v1/revisions/{id}", summary: "The history of any record the caller may see",
+		response: []revision.Revision{}, handler: s.apiRevisions})
+}
+
+// reachable answers 404 unless the caller may see the record id.
+func (s *Server) reachable(w http.ResponseWriter, r *http.Request, id string) (bool, error) {
+	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	if err == nil && !ok {
+		err = writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
+	}
+	return ok, err
+}
+
+func (s *Server) apiGetRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("id")
+		if ok, err := s.reachable(w, r, id); !ok {
+			return err
+		}
+		rec, err := recordForms(*accessOf(r))[kind].get(r.Context(), s.store, id)
+		if errors.Is(err, db.ErrNotFound) { // an id of another kind
+			return writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
+		}
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, rec)
+	}
+}
+
+func (s *Server) apiListRecords(kind string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx, v, q := r.Context(), *accessOf(r), r.URL.Query()
+		page, _ := strconv.Atoi(q.Get("page"))
+		perPage, err := strconv.Atoi(q.Get("per_page"))
+		if err != nil {
+			perPage = 50
+		}
+		page, perPage = max(page, 1), min(max(perPage, 1), 200)
+		sel := trace.Selection{Search: strings.TrimSpace(q.Get("q")), Limit: perPage, Offset: (page - 1) * perPage}
+		switch kind {
+		case "organisations":
+			sel.Where, sel.Args = report.OrganisationCondition(v, "t")
+			items, total, err := trace.Organisations(ctx, s.store, sel)
+			return listed(w, items, total, page, perPage, err)
+		case "sources":
+			sel.Where, sel.Args = report.SourceCondition(v, "t")
+			items, total, err := trace.Sources(ctx, s.store, sel)
+			return listed(w, items, total, page, perPage, err)
+		case "actors":
+			items, total, err := trace.Actors(ctx, s.store, sel)
+			return listed(w, items, total, page, perPage, err)
+		}
+		items, total, err := trace.Campaigns(ctx, s.store, sel)
+		return listed(w, items, total, page, perPage, err)
+	}
+}
+
+func listed[T any](w http.ResponseWriter, items []T, total, page, perPage int, err error) error {
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, recordList[T]{Items: items, Total: total, Page: page, PerPage: perPage})
+}
+
+func (s *Server) apiCreateRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f := recordForms(*accessOf(r))[kind]
+		rec := f.zero()
+		if err := decode(w, r, rec); err != nil {
+			return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+		}
+		// The store gives the id, and the owner is the caller's organisation.
+		setField(rec, "ID", "")
+		setField(rec, "Owner", "")
+		return s.saveRecord(w, r, f, rec, http.StatusCreated)
+	}
+}
+
+// apiPatchRecord overlays the body's fields on the stored record. The id
+// and the owner of a record are not the caller's to change.
+func (s *Server) apiPatchRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("id")
+		if ok, err := s.reachable(w, r, id); !ok {
+			return err
+		}
+		f := recordForms(*accessOf(r))[kind]
+		stored, err := f.get(r.Context(), s.store, id)
+		if errors.Is(err, db.ErrNotFound) {
+			return writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
+		}
+		if err != nil {
+			return err
+		}
+		var patch map[string]json.RawMessage
+		if err := decode(w, r, &patch); err != nil {
+			return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+		}
+		fields, err := jsonFields(stored)
+		if err != nil {
+			return err
+		}
+		for k, v := range patch {
+			if k != "id" && k != "owner" {
+				fields[k] = v
+			}
+		}
+		body, _ := json.Marshal(fields)
+		rec := f.zero()
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(rec); err != nil {
+			return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+		}
+		return s.saveRecord(w, r, f, rec, http.StatusOK)
+	}
+}
+
+// saveRecord saves a record in one write by the caller and answers with
+// it, or 422 naming the fields at fault.
+func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, f *recordForm, rec any, status int) error {
+	err := s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: "api " + r.Method + " " + r.URL.Path}, func(tx *db.Tx) error {
+		return f.save(r.Context(), tx, r, rec)
+	})
+	if fields := validate.Fields(err); fields != nil {
+		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_record", Message: "the record is not valid", Fields: fields})
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, rec)
+}
+
+func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if ok, err := s.reachable(w, r, id); !ok {
+		return err
+	}
+	revs, err := revision.List(r.Context(), s.store, id)
+	if err != nil {
+		return err
+	}
+	if revs == nil {
+		revs = []revision.Revision{}
+	}
+	return writeJSON(w, http.StatusOK, revs)
+}
+
+// setField sets a string field of a record, when it has one.
+func setField(rec any, name, value string) {
+	if f := reflect.ValueOf(rec).Elem().FieldByName(name); f.IsValid() && f.Kind() == reflect.String {
+		f.SetString(value)
+	}
+}
