@@ -146,9 +146,21 @@ func TestLeakMatrix(t *testing.T) {
 				if got := count(t, body, `id="result-count">([0-9,]+) incidents`); (got == 1) != allowed {
 					t.Errorf("%s search hits: %d (allowed %v)", m.tlp, got, allowed)
 				}
-				_, csv := fetch("/download/incidents.csv")
-				if strings.Contains(csv, m.victim) != allowed {
-					t.Errorf("%s in the CSV download: %v (allowed %v)", m.tlp, !allowed, allowed)
+				for _, file := range []string{"csv", "json", "stix"} {
+					if _, body := fetch("/download/incidents." + file); strings.Contains(body, m.victim) != allowed {
+						t.Errorf("%s in the %s download: %v (allowed %v)", m.tlp, file, !allowed, allowed)
+					}
+				}
+				for _, path := range []string{"/api/v1/incidents/", "/api/v1/revisions/"} {
+					if code, _ := fetch(path + ids[m.tlp]); (code == 200) != allowed {
+						t.Errorf("%s at %s: %d (allowed %v)", m.tlp, path, code, allowed)
+					}
+				}
+				for _, path := range []string{"/api/v1/organisations", "/api/v1/incidents"} {
+					_, body := fetch(path + "?q=" + strings.ReplaceAll(m.victim, " ", "+"))
+					if got := count(t, body, `"total": ([0-9]+)`); (got == 1) != allowed {
+						t.Errorf("%s hits at %s: %d (allowed %v)", m.tlp, path, got, allowed)
+					}
 				}
 			}
 			for _, surface := range []struct{ path, pattern string }{
@@ -156,6 +168,8 @@ func TestLeakMatrix(t *testing.T) {
 				{"/incidents", `id="result-count">([0-9,]+) incidents`},
 				{"/actors/" + actorID, `At least ([0-9,]+) cyberattack`},
 				{"/countries/FR", `At least ([0-9,]+) cyberattack`},
+				{"/api/v1/report", `"incidents": ([0-9]+)`},
+				{"/api/v1/report?country=FR&attack_type=ransomware", `"incidents": ([0-9]+)`},
 			} {
 				_, body := fetch(surface.path)
 				if got := count(t, body, surface.pattern); got != want {
