@@ -68,6 +68,16 @@ func TestUsersSessionsTokensAndAudit(t *testing.T) {
 			token, err = account.NewToken(ctx, tx, u.Email, "viewer", "dashboard script")
 			return err
 		})
+		// The store keeps only hashes of the secrets and of the password.
+		for _, q := range []string{`SELECT COUNT(*) FROM sessions WHERE token_hash = ?`, `SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?`,
+			`SELECT COUNT(*) FROM users WHERE password_hash = ?`} {
+			for _, secret := range []string{session, token, password} {
+				var n int
+				if err := store.QueryRow(ctx, q, secret).Scan(&n); err != nil || n != 0 {
+					t.Errorf("%s holds a secret in clear (%v)", q, err)
+				}
+			}
+		}
 		if su, err := account.SessionUser(ctx, store, session, time.Now()); err != nil || su == nil || su.ID != u.ID {
 			t.Errorf("session user = %+v, %v", su, err)
 		}

@@ -118,6 +118,18 @@ func TestWorkspaceRoles(t *testing.T) {
 	if rec := site.get("analyst@a.example", "/work"); rec.Code != http.StatusOK {
 		t.Errorf("analyst GET /work: %d", rec.Code)
 	}
+	// A form another site makes the analyst's browser send is refused,
+	// though the session cookie goes with it.
+	form := url.Values{"name": {"Planted"}, "kind": {"ngo"}}
+	req := httptest.NewRequest("POST", "/work/organisations/new", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(site.cookies["analyst@a.example"])
+	rec := httptest.NewRecorder()
+	site.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || countRows(t, site.store, `SELECT COUNT(*) FROM organisations WHERE name = 'Planted'`) != 0 {
+		t.Errorf("cross-site form post: %d", rec.Code)
+	}
 }
 
 // TestWorkspaceRecords creates and edits records through the forms, on
