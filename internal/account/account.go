@@ -46,7 +46,7 @@ func teamID(ctx context.Context, tx *db.Tx, name string) (string, error) {
 		return "", err
 	}
 	id := trace.NewID("team")
-	_, err = tx.Exec(ctx, `INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)`, id, name, db.Timestamp(tx.Now))
+	_, err = tx.Exec(ctx, `INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)`, id, name, tx.Stamp())
 	return id, err
 }
 
@@ -75,7 +75,7 @@ func AddUser(ctx context.Context, tx *db.Tx, email, role, team, password string)
 	}
 	u := &User{ID: trace.NewID("user"), Email: strings.ToLower(addr.Address), Role: role, TeamID: tid, Team: team, Created: tx.Now}
 	_, err = tx.Exec(ctx, `INSERT INTO users (id, email, role, team_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.Role, u.TeamID, hash, db.Timestamp(tx.Now))
+		u.ID, u.Email, u.Role, u.TeamID, hash, tx.Stamp())
 	if err != nil {
 		return nil, "", fmt.Errorf("add user %s: %w (is the email already used?)", u.Email, err)
 	}

@@ -22,7 +22,7 @@ type Entry struct {
 // Audit appends an entry; nothing updates or deletes audit entries.
 func Audit(ctx context.Context, tx *db.Tx, actor, action, target, address, detail string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log (at, actor, action, target, address, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		db.Timestamp(tx.Now), actor, action, target, address, detail)
+		tx.Stamp(), actor, action, target, address, detail)
 	return err
 }
 

@@ -17,7 +17,7 @@ const SessionTTL = 12 * time.Hour
 func NewSession(ctx context.Context, tx *db.Tx, u *User, address string) (string, error) {
 	secret := NewSecret()
 	_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		hashSecret(secret), u.ID, db.Timestamp(tx.Now), db.Timestamp(tx.Now.Add(SessionTTL)))
+		hashSecret(secret), u.ID, tx.Stamp(), db.Timestamp(tx.Now.Add(SessionTTL)))
 	if err != nil {
 		return "", err
 	}
@@ -55,7 +55,7 @@ func NewToken(ctx context.Context, tx *db.Tx, email, role, name string) (string,
 	}
 	secret := "ht_" + NewSecret()
 	_, err = tx.Exec(ctx, `INSERT INTO api_tokens (token_hash, user_id, role, name, created_at) VALUES (?, ?, ?, ?, ?)`,
-		hashSecret(secret), u.ID, role, name, db.Timestamp(tx.Now))
+		hashSecret(secret), u.ID, role, name, tx.Stamp())
 	if err != nil {
 		return "", err
 	}

@@ -227,6 +227,15 @@ type Tx struct {
 	touched map[string]bool
 	// Revisions counts the revisions the transaction recorded.
 	Revisions int
+	stamp     string
+}
+
+// Stamp is Now as stored (Timestamp), formatted once per transaction.
+func (t *Tx) Stamp() string {
+	if t.stamp == "" {
+		t.stamp = Timestamp(t.Now)
+	}
+	return t.stamp
 }
 
 // Touch records that the incidents' figures may have changed.

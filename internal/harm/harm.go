@@ -169,7 +169,7 @@ func Save(ctx context.Context, tx *db.Tx, h *Harm) (revision.Outcome, error) {
 }
 
 func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	var org any
 	if h.OrganisationID != "" {
 		org = h.OrganisationID

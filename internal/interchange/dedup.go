@@ -278,7 +278,7 @@ func proposeDuplicate(ctx context.Context, tx *db.Tx, a, b, reason string) error
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO duplicate_candidates (incident_id, other_id, score, reason, status, created_at)
-		VALUES (?, ?, 50, ?, 'open', ?)`, a, b, reason, db.Timestamp(tx.Now))
+		VALUES (?, ?, 50, ?, 'open', ?)`, a, b, reason, tx.Stamp())
 	return err
 }
 

@@ -34,19 +34,11 @@ func saveObject(ctx context.Context, tx *db.Tx, o *Object) (revision.Outcome, er
 	if exists && oldDigest == digest && oldTLP == o.TLP && modelled == o.Modelled {
 		return revision.Unchanged, nil
 	}
-	type state struct {
-		SHA256 string `json:"sha256"`
-		TLP    string `json:"tlp"`
-	}
-	var before any
-	if exists {
-		before = &state{oldDigest, oldTLP}
-	}
-	outcome, err := revision.Record(ctx, tx, "stix-object", o.ID, before, &state{digest, o.TLP})
+	outcome, err := recordObject(ctx, tx, o, exists, oldDigest, digest, oldTLP)
 	if err != nil {
 		return outcome, err
 	}
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE stix_objects SET type = ?, modelled = ?, tlp = ?, sha256 = ?, body = ?, updated_at = ? WHERE id = ?`,
 			o.Type, o.Modelled, o.TLP, digest, string(o.Body), now, o.ID)
@@ -59,6 +51,31 @@ func saveObject(ctx context.Context, tx *db.Tx, o *Object) (revision.Outcome, er
 	}
 	return outcome, nil
 }
+
+// recordObject appends the revision of a kept object: its digest and
+// marking, old and new. A change of "modelled" alone is bookkeeping.
+func recordObject(ctx context.Context, tx *db.Tx, o *Object, exists bool, oldDigest, digest, oldTLP string) (revision.Outcome, error) {
+	if !exists {
+		return revision.Append(ctx, tx, "stix-object", o.ID, revision.Create, []revision.Change{
+			{Field: "sha256", Old: null, New: quoted(digest)}, {Field: "tlp", Old: null, New: quoted(o.TLP)}})
+	}
+	var changes []revision.Change
+	if oldDigest != digest {
+		changes = append(changes, revision.Change{Field: "sha256", Old: quoted(oldDigest), New: quoted(digest)})
+	}
+	if oldTLP != o.TLP {
+		changes = append(changes, revision.Change{Field: "tlp", Old: quoted(oldTLP), New: quoted(o.TLP)})
+	}
+	if len(changes) == 0 {
+		return revision.Unchanged, nil
+	}
+	return revision.Append(ctx, tx, "stix-object", o.ID, revision.Update, changes)
+}
+
+var null = json.RawMessage("null")
+
+// quoted is a string as a JSON value (digests and markings need no escaping).
+func quoted(s string) json.RawMessage { return json.RawMessage(`"` + s + `"`) }
 
 // LoadObjects returns the kept STIX objects whose marking is at most maxTLP
 // ("" for all), by id.

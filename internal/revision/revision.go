@@ -75,12 +75,19 @@ func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) 
 	if len(changes) == 0 && action == Update {
 		return Unchanged, nil
 	}
+	return Append(ctx, tx, kind, id, action, changes)
+}
+
+// Append records a revision whose changes the caller computed itself: a
+// record kept by the thousand (a STIX object) need not go through Record's
+// JSON comparison.
+func Append(ctx context.Context, tx *db.Tx, kind, id, action string, changes []Change) (Outcome, error) {
 	body, err := json.Marshal(changes)
 	if err != nil {
 		return Unchanged, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO revisions (record_kind, record_id, action, author, reason, changes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, kind, id, action, tx.Author.Who, tx.Author.Why, string(body), db.Timestamp(tx.Now))
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, kind, id, action, tx.Author.Who, tx.Author.Why, string(body), tx.Stamp())
 	if err != nil {
 		return Unchanged, fmt.Errorf("record revision of %s: %w", id, err)
 	}

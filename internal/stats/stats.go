@@ -355,7 +355,7 @@ func Rebuild(ctx context.Context, store *db.DB) error {
 		if err := write(ctx, tx, totals); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO stats_state (built_at) VALUES (?)`, db.Timestamp(tx.Now))
+		_, err = tx.Exec(ctx, `INSERT INTO stats_state (built_at) VALUES (?)`, tx.Stamp())
 		return err
 	})
 }

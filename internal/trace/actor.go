@@ -65,7 +65,7 @@ func SaveActor(ctx context.Context, tx *db.Tx, a *Actor) (revision.Outcome, erro
 }
 
 func putActor(ctx context.Context, tx *db.Tx, a *Actor, exists bool) error {
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	args := []any{a.Name, encodeList(a.Aliases), a.Type, a.OriginCountry, a.Description, now, a.ID}
 	var err error
 	if exists {
@@ -163,7 +163,7 @@ func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (revision.Outcome
 }
 
 func putCampaign(ctx context.Context, tx *db.Tx, c *Campaign, exists bool) error {
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	args := []any{c.Name, string(c.FirstSeen), string(c.LastSeen), c.Description, now, c.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE campaigns SET name = ?, first_seen = ?, last_seen = ?, description = ?,

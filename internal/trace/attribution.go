@@ -113,7 +113,7 @@ func nullable(s string) any {
 }
 
 func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool) error {
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	args := []any{nullable(a.IncidentID), nullable(a.CampaignID), a.ActorID, a.AttributedBy, string(a.AttributedOn),
 		a.Basis, a.Confidence, now, a.ID}
 	var err error

@@ -190,7 +190,7 @@ func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
 }
 
 func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) error {
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	var campaign any
 	if in.CampaignID != "" {
 		campaign = in.CampaignID

@@ -118,7 +118,7 @@ func DeleteOrganisation(ctx context.Context, tx *db.Tx, id string) error {
 }
 
 func putOrganisation(ctx context.Context, tx *db.Tx, o *Organisation, exists bool) error {
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	args := []any{o.Name, encodeList(o.Aliases), o.Kind, o.Sector, o.NAICS, o.Country, o.Humanitarian,
 		o.Healthcare, o.CriticalInfrastructure, o.CivilSociety, o.Description, now, o.ID}
 	var err error

@@ -86,7 +86,7 @@ func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (revision.Outcome, er
 }
 
 func putSource(ctx context.Context, tx *db.Tx, s *Source, exists bool) error {
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	args := []any{s.URL, s.Title, s.Publisher, string(s.Published), s.Kind, s.Reliability, s.Credibility, now, s.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE sources SET url = ?, title = ?, publisher = ?, published = ?, kind = ?,

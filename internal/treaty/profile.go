@@ -145,7 +145,7 @@ func SaveProfile(ctx context.Context, tx *db.Tx, p *Profile) (revision.Outcome, 
 		return outcome, err
 	}
 	body, _ := json.Marshal(p)
-	now := db.Timestamp(tx.Now)
+	now := tx.Stamp()
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE jurisdiction_profiles SET body = ?, updated_at = ? WHERE country = ?`, string(body), now, p.Country)
 	} else {
