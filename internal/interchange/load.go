@@ -44,6 +44,11 @@ func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everyt
 		if !Visible(in.TLP, maxTLP) {
 			continue
 		}
+		if maxTLP == "clear" {
+			// Who owns an incident and who shares it are this
+			// installation's business, not open data.
+			in.Owner, in.SharedWith, in.Readers = "", nil, nil
+		}
 		doc.Incidents = append(doc.Incidents, *in)
 		cite(in.SourceIDs)
 		for _, v := range in.Victims {

@@ -146,6 +146,9 @@ func TestLeakMatrix(t *testing.T) {
 				if got := count(t, body, `id="result-count">([0-9,]+) incidents`); (got == 1) != allowed {
 					t.Errorf("%s search hits: %d (allowed %v)", m.tlp, got, allowed)
 				}
+				if _, body := fetch(collection + "objects/"); strings.Contains(body, m.victim) != allowed {
+					t.Errorf("%s in the TAXII collection: %v (allowed %v)", m.tlp, !allowed, allowed)
+				}
 				for _, file := range []string{"csv", "json", "stix"} {
 					if _, body := fetch("/download/incidents." + file); strings.Contains(body, m.victim) != allowed {
 						t.Errorf("%s in the %s download: %v (allowed %v)", m.tlp, file, !allowed, allowed)

@@ -85,6 +85,7 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	mux.Handle("GET /api", s.handle(s.apiDocs))
 	s.routeAPI(mux)
 	s.routeWorkspace(mux)
+	s.routeTAXII(mux)
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
 	protect := http.NewCrossOriginProtection()
