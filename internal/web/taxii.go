@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/stix"
 	"github.com/harmtrace/harmtrace/internal/report"
@@ -109,9 +111,50 @@ type stixObject struct {
 	Body                            json.RawMessage
 }
 
-// visibleObjects writes the caller's incidents as the STIX download does
-// and returns the objects, oldest modification first.
+// taxiiCache keeps the last collections written, per viewer, while the
+// store has not changed: a client pages through a collection with many
+// requests, and writing it is most of the work of each.
+type taxiiCache struct {
+	mu      sync.Mutex
+	entries map[access.Viewer]taxiiEntry
+}
+
+type taxiiEntry struct {
+	version int64 // the newest revision when it was written
+	objects []stixObject
+}
+
+// visibleObjects returns the caller's objects, from the cache when no
+// revision was recorded since they were written.
 func (s *Server) visibleObjects(r *http.Request) ([]stixObject, error) {
+	var version int64
+	if err := s.store.QueryRow(r.Context(), `SELECT COALESCE(MAX(id), 0) FROM revisions`).Scan(&version); err != nil {
+		return nil, err
+	}
+	v := *accessOf(r)
+	c := &s.taxii
+	c.mu.Lock()
+	e, ok := c.entries[v]
+	c.mu.Unlock()
+	if ok && e.version == version {
+		return e.objects, nil
+	}
+	objects, err := s.writeObjects(r)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= 64 {
+		c.entries = map[access.Viewer]taxiiEntry{}
+	}
+	c.entries[v] = taxiiEntry{version, objects}
+	return objects, nil
+}
+
+// writeObjects writes the caller's incidents as the STIX download does
+// and returns the objects, oldest modification first.
+func (s *Server) writeObjects(r *http.Request) ([]stixObject, error) {
 	f := report.Filter{Viewer: accessOf(r)}
 	ids, err := report.IncidentIDs(r.Context(), s.store, f)
 	if err != nil {

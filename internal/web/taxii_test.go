@@ -86,4 +86,11 @@ func TestTAXII(t *testing.T) {
 	if rec := taxii("", collection+"objects/?limit=1", media); rec.Header().Get("X-TAXII-Date-Added-First") == "" {
 		t.Error("no X-TAXII-Date-Added-First header")
 	}
+	// A collection read before a change is not served after it.
+	if code, body := site.call("analyst@a.example", "PATCH", "/api/v1/incidents/"+public.ID, `{"tlp": "amber"}`); code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	if body := taxii("", collection+"objects/", media).Body.String(); strings.Contains(body, public.ID) {
+		t.Error("the public still gets an incident marked amber since its last read")
+	}
 }

@@ -35,6 +35,7 @@ type Server struct {
 	log    *slog.Logger
 	pages  *template.Template
 	limits *limiter
+	taxii  taxiiCache
 }
 
 // New returns the HTTP handler of harmtrace.
