@@ -175,3 +175,21 @@ func List(ctx context.Context, q db.Querier, recordID string) ([]Revision, error
 	}
 	return out, rows.Err()
 }
+
+// ForPublic returns revisions as the public may see them: when and why
+// a record changed and which fields, but neither who changed it (an
+// analyst's email is personal data) nor the values, which may date from
+// before the record was published.
+func ForPublic(revs []Revision) []Revision {
+	out := make([]Revision, len(revs))
+	for i, r := range revs {
+		r.Author = ""
+		changes := make([]Change, len(r.Changes))
+		for j, c := range r.Changes {
+			changes[j] = Change{Field: c.Field, Old: json.RawMessage("null"), New: json.RawMessage("null")}
+		}
+		r.Changes = changes
+		out[i] = r
+	}
+	return out
+}

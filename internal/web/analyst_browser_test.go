@@ -140,6 +140,12 @@ func TestBrowserAnalystAmber(t *testing.T) {
 	if list := text("#work-incidents"); !strings.Contains(list, "Wiper attack on Mercy") || !strings.Contains(list, "TLP:amber") {
 		t.Errorf("workspace list = %q", list)
 	}
+	screenshot(t, ctx, "analyst-3-workspace")
+	do(chromedp.Navigate(base+"/history/"+id), chromedp.WaitVisible(chromedp.CSS("table.diff")))
+	if h := text("main"); !strings.Contains(h, "create of harm") || !strings.Contains(h, "create of incident") {
+		t.Errorf("history = %.300q", h)
+	}
+	screenshot(t, ctx, "analyst-4-history")
 	do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("headline")))
 	if h := text("#headline"); !strings.Contains(h, "1 cyberattack") {
 		t.Errorf("the analyst's dashboard headline = %q", h)
@@ -156,7 +162,7 @@ func TestBrowserAnalystAmber(t *testing.T) {
 	if c := text("#result-count"); !strings.HasPrefix(c, "0 ") {
 		t.Errorf("public search finds the amber incident: %q", c)
 	}
-	screenshot(t, ctx, "analyst-3-public-view")
+	screenshot(t, ctx, "analyst-5-public-view")
 	if resp, err := http.Get(base + "/incidents/" + id); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("public incident page: %v %v", resp.StatusCode, err)
 	}

@@ -57,7 +57,7 @@ func (s *Server) recordEndpoints() []endpoint {
 			endpoint{method: "PATCH", path: path + "/{id}", role: "analyst", request: f.zero(), response: f.zero(),
 				summary: "Change the fields of a " + f.Label + " that the body gives; the others stay", handler: s.apiPatchRecord(kind)})
 	}
-	return append(out, endpoint{method: "GET", path: "/api/v1/revisions/{id}", summary: "The history of any record the caller may see",
+	return append(out, endpoint{method: "GET", path: "/api/v1/revisions/{id}", summary: "The history of any record the caller may see (for the public: when, why and which fields, without authors or values)",
 		response: []revision.Revision{}, handler: s.apiRevisions})
 }
 
@@ -202,6 +202,9 @@ func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 	}
 	if revs == nil {
 		revs = []revision.Revision{}
+	}
+	if viewer(r) == nil {
+		revs = revision.ForPublic(revs)
 	}
 	return writeJSON(w, http.StatusOK, revs)
 }

@@ -269,6 +269,9 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	if p.Revisions, err = revision.List(ctx, s.store, in.ID); err != nil {
 		return err
 	}
+	if viewer(r) == nil {
+		p.Revisions = revision.ForPublic(p.Revisions)
+	}
 	return s.render(w, http.StatusOK, "incident.html", p)
 }
 

@@ -460,6 +460,7 @@ func TestAPIRecords(t *testing.T) {
 			{"patch needs a role", "viewer@a.example", "PATCH", "/api/v1/incidents/" + in.ID, `{"title": "x"}`, 403, `"forbidden"`},
 			{"patch needs credentials", "", "PATCH", "/api/v1/incidents/" + in.ID, `{"title": "x"}`, 401, `"unauthenticated"`},
 			{"history", "", "GET", "/api/v1/revisions/" + in.ID, "", 200, `"action": "update"`},
+			{"history names the author to members", "viewer@a.example", "GET", "/api/v1/revisions/" + in.ID, "", 200, `"author": "analyst@a.example"`},
 			{"source of a public incident", "", "GET", "/api/v1/sources/" + src.ID, "", 200, `"Ministry notice"`},
 			{"organisations listed", a, "GET", "/api/v1/organisations", "", 200, `"items"`},
 			{"actor created", a, "POST", "/api/v1/actors", `{"name": "Helpline Breakers", "type": "hacktivist"}`, 201, `"threat-actor--`},
@@ -479,6 +480,14 @@ func TestAPIRecords(t *testing.T) {
 			if code != tt.status || !strings.Contains(body, tt.want) {
 				t.Errorf("%s: %d %.300s; want %d with %s", tt.name, code, body, tt.status, tt.want)
 			}
+		}
+		// The public sees when and why, not who or what the values were.
+		if _, body := site.call("", "GET", "/api/v1/revisions/"+in.ID, ""); strings.Contains(body, "analyst@a.example") ||
+			strings.Contains(body, "DDoS on a helpline") || !strings.Contains(body, `"field": "determination"`) {
+			t.Errorf("public history = %.400s", body)
+		}
+		if page := site.get("", "/incidents/"+in.ID).Body.String(); strings.Contains(page, "analyst@a.example") {
+			t.Error("the public incident page names the analyst")
 		}
 		if stored, _ := trace.GetIncident(context.Background(), store, in.ID); stored.Owner != teams[0] || stored.Determination != "confirmed" {
 			t.Errorf("after patches: owner %q, determination %q", stored.Owner, stored.Determination)
