@@ -176,6 +176,14 @@ func List(ctx context.Context, q db.Querier, recordID string) ([]Revision, error
 	return out, rows.Err()
 }
 
+// Attached returns the ids of the harms and attributions that belong or
+// belonged to an incident, deleted ones included, from their revisions.
+// (It reads every harm and attribution revision: a history page's cost.)
+func Attached(ctx context.Context, q db.Querier, incidentID string) ([]string, error) {
+	return db.Column[string](ctx, q, `SELECT DISTINCT record_id FROM revisions
+		WHERE record_kind IN ('harm', 'attribution') AND changes LIKE ? ORDER BY record_id`, `%"`+incidentID+`"%`)
+}
+
 // ForPublic returns revisions as the public may see them: when and why
 // a record changed and which fields, but neither who changed it (an
 // analyst's email is personal data) nor the values, which may date from

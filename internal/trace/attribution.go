@@ -160,6 +160,24 @@ func GetAttribution(ctx context.Context, q db.Querier, id string) (*Attribution,
 	return a, err
 }
 
+// DeleteAttribution deletes an attribution, keeping its last version in
+// the revisions.
+func DeleteAttribution(ctx context.Context, tx *db.Tx, id string) error {
+	old, err := GetAttribution(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	tx.Touch(old.IncidentID)
+	if old.CampaignID != "" {
+		ids, err := db.Column[string](ctx, tx, `SELECT id FROM incidents WHERE campaign_id = ?`, old.CampaignID)
+		if err != nil {
+			return err
+		}
+		tx.Touch(ids...)
+	}
+	return attributions.remove(ctx, tx, id, "attributions")
+}
+
 // AttributionsOf returns the attributions of an incident or a campaign.
 func AttributionsOf(ctx context.Context, q db.Querier, recordID string) ([]Attribution, error) {
 	ids, err := db.Column[string](ctx, q, `SELECT id FROM attributions WHERE incident_id = ? OR campaign_id = ?

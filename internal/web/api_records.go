@@ -56,6 +56,11 @@ func (s *Server) recordEndpoints() []endpoint {
 				request: f.zero(), response: f.zero(), status: http.StatusCreated, handler: s.apiCreateRecord(kind)},
 			endpoint{method: "PATCH", path: path + "/{id}", role: "analyst", request: f.zero(), response: f.zero(),
 				summary: "Change the fields of a " + f.Label + " that the body gives; the others stay", handler: s.apiPatchRecord(kind)})
+		if f.remove != nil {
+			out = append(out, endpoint{method: "DELETE", path: path + "/{id}", role: "analyst", query: []string{"reason"},
+				response: deleted{}, handler: s.apiDeleteRecord(kind),
+				summary: "Delete a " + f.Label + "; its last version stays in the history with the reason"})
+		}
 	}
 	return append(out, endpoint{method: "GET", path: "/api/v1/revisions/{id}", summary: "The history of any record the caller may see (for the public: when, why and which fields, without authors or values)",
 		response: []revision.Revision{}, handler: s.apiRevisions})
@@ -189,6 +194,37 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 		return err
 	}
 	return writeJSON(w, status, rec)
+}
+
+// deleted answers a deletion.
+type deleted struct {
+	Deleted string `json:"deleted"`
+}
+
+func (s *Server) apiDeleteRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("id")
+		if ok, err := s.reachable(w, r, id); !ok {
+			return err
+		}
+		f := recordForms(*accessOf(r))[kind]
+		if _, err := f.get(r.Context(), s.store, id); errors.Is(err, db.ErrNotFound) {
+			return writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
+		} else if err != nil {
+			return err
+		}
+		why := "api DELETE " + r.URL.Path
+		if reason := strings.TrimSpace(r.URL.Query().Get("reason")); reason != "" {
+			why = reason
+		}
+		err := s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
+			return f.remove(r.Context(), tx, id)
+		})
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, deleted{id})
+	}
 }
 
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {

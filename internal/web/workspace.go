@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
-	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -24,17 +23,18 @@ import (
 
 func (s *Server) routeWorkspace(mux *http.ServeMux) {
 	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request) error{
-		"GET /work":              s.workHome,
-		"GET /work/{kind}":       s.workList,
-		"GET /work/{kind}/new":   s.workNew,
-		"POST /work/{kind}/new":  s.workNew,
-		"GET /work/{kind}/{id}":  s.workEdit,
-		"POST /work/{kind}/{id}": s.workEdit,
-		"GET /history/{id}":      s.workHistory,
-		"GET /work/duplicates":   s.workDuplicates,
-		"POST /work/duplicates":  s.workSettle,
-		"GET /work/import":       s.workImportForm,
-		"POST /work/import":      s.workImport,
+		"GET /work":                     s.workHome,
+		"GET /work/{kind}":              s.workList,
+		"GET /work/{kind}/new":          s.workNew,
+		"POST /work/{kind}/new":         s.workNew,
+		"GET /work/{kind}/{id}":         s.workEdit,
+		"POST /work/{kind}/{id}":        s.workEdit,
+		"POST /work/{kind}/{id}/delete": s.workDelete,
+		"GET /history/{id}":             s.workHistory,
+		"GET /work/duplicates":          s.workDuplicates,
+		"POST /work/duplicates":         s.workSettle,
+		"GET /work/import":              s.workImportForm,
+		"POST /work/import":             s.workImport,
 	} {
 		mux.Handle(pattern, s.require("analyst", h))
 	}
@@ -49,6 +49,10 @@ type formPage struct {
 	Errors  []string
 	Reason  string
 	History string
+	// Delete is where the record's deletion is posted; empty when it
+	// cannot be deleted here.
+	Delete        string
+	ConfirmDelete bool
 }
 
 func (s *Server) workNew(w http.ResponseWriter, r *http.Request) error {
@@ -86,6 +90,10 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 	p := formPage{Title: "New " + f.Label, Form: f, Action: action}
 	if id := f.id(stored); id != "" {
 		p.Title, p.History = "Edit "+f.Label, "/history/"+id
+		if f.remove != nil {
+			p.Delete = action + "/delete"
+			p.ConfirmDelete = r.URL.Query().Get("delete") == "confirm"
+		}
 	}
 	if r.Method == http.MethodGet {
 		var err error
@@ -121,6 +129,44 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 		p.Errors = placeErrors(p.Fields, fields)
 	}
 	return s.render(w, http.StatusUnprocessableEntity, "form.html", s.page(r, p.Title, map[string]any{"Form": p}))
+}
+
+// workDelete deletes a record, once the analyst has ticked the box that
+// confirms it; the revisions keep its last version and the reason.
+func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
+	f := recordForms(*accessOf(r))[r.PathValue("kind")]
+	id := r.PathValue("id")
+	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	if err != nil || !ok || f == nil || f.remove == nil {
+		return cmp.Or(err, s.notFound(w, r))
+	}
+	stored, err := f.get(r.Context(), s.store, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return s.notFound(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return badRequest(err)
+	}
+	reason := strings.TrimSpace(r.PostForm.Get("reason"))
+	if r.PostForm.Get("confirm") != "yes" || reason == "" {
+		http.Redirect(w, r, "/work/"+f.Kind+"/"+id+"?delete=confirm", http.StatusSeeOther)
+		return nil
+	}
+	err = s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: reason}, func(tx *db.Tx) error {
+		return f.remove(r.Context(), tx, id)
+	})
+	if err != nil {
+		return err
+	}
+	next := "/work"
+	if !strings.HasPrefix(id, "incident--") {
+		next = f.shown(stored)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 // listPage is the data of worklist.html: a page of records of one kind.
@@ -223,20 +269,11 @@ func (s *Server) workHistory(w http.ResponseWriter, r *http.Request) error {
 	}
 	ids := []string{id}
 	if strings.HasPrefix(id, "incident--") {
-		harms, err := harm.OfIncident(ctx, s.store, id)
+		attached, err := revision.Attached(ctx, s.store, id)
 		if err != nil {
 			return err
 		}
-		for _, h := range harms {
-			ids = append(ids, h.ID)
-		}
-		attrs, err := trace.AttributionsOf(ctx, s.store, id)
-		if err != nil {
-			return err
-		}
-		for _, a := range attrs {
-			ids = append(ids, a.ID)
-		}
+		ids = append(ids, attached...)
 	}
 	var entries []historyEntry
 	for _, rid := range ids {

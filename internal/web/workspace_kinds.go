@@ -31,6 +31,9 @@ type recordForm struct {
 	id    func(rec any) string
 	// shown is where a saved record is seen.
 	shown func(rec any) string
+	// remove deletes a record (its revisions stay); nil for kinds that
+	// other records refer to, which are corrected rather than deleted.
+	remove func(ctx context.Context, tx *db.Tx, id string) error
 }
 
 // formOf builds a recordForm for records of type T.
@@ -253,7 +256,34 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 	for _, f := range forms {
 		out[f.Kind] = f
 	}
+	out["incidents"].remove = deleteIncident
+	out["harms"].remove = harm.Delete
+	out["attributions"].remove = trace.DeleteAttribution
 	return out
+}
+
+// deleteIncident deletes an incident after its harms and attributions, so
+// that each leaves its last version in the revisions.
+func deleteIncident(ctx context.Context, tx *db.Tx, id string) error {
+	harms, err := harm.OfIncident(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	for _, h := range harms {
+		if err := harm.Delete(ctx, tx, h.ID); err != nil {
+			return err
+		}
+	}
+	attrs, err := db.Column[string](ctx, tx, `SELECT id FROM attributions WHERE incident_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	for _, a := range attrs {
+		if err := trace.DeleteAttribution(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	return trace.DeleteIncident(ctx, tx, id)
 }
 
 // resolver turns what a person types into the id of a record of kind that

@@ -233,6 +233,31 @@ func TestWorkspaceRecords(t *testing.T) {
 			t.Error("the incident page does not show the harm figure")
 		}
 
+		// Deleting needs the box ticked and a reason; the history keeps it.
+		var harmID string
+		if err := store.QueryRow(ctx, `SELECT id FROM harms WHERE incident_id = ?`, id).Scan(&harmID); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(site.get(a, "/work/harms/"+harmID).Body.String(), `id="delete-form"`) {
+			t.Error("the harm's form offers no deletion")
+		}
+		if rec := site.post(a, "/work/harms/"+harmID+"/delete", url.Values{"reason": {"wrong figure"}}); !strings.Contains(rec.Header().Get("Location"), "delete=confirm") {
+			t.Errorf("unconfirmed delete: %d to %q", rec.Code, rec.Header().Get("Location"))
+		}
+		if rec := site.post(a, "/work/harms/"+harmID+"/delete", url.Values{"reason": {"wrong figure"}, "confirm": {"yes"}}); rec.Code != http.StatusSeeOther ||
+			rec.Header().Get("Location") != "/incidents/"+id {
+			t.Errorf("delete: %d to %q", rec.Code, rec.Header().Get("Location"))
+		}
+		if n := countRows(t, store, `SELECT COUNT(*) FROM harms WHERE id = ?`, harmID); n != 0 {
+			t.Error("the harm was not deleted")
+		}
+		if history := site.get(a, "/history/"+id).Body.String(); !strings.Contains(history, "wrong figure") {
+			t.Error("the incident's history does not show the deleted harm")
+		}
+		if rec := site.post(a, "/work/organisations/"+in.Victims[0].OrganisationID+"/delete", url.Values{"reason": {"x"}, "confirm": {"yes"}}); rec.Code != http.StatusNotFound {
+			t.Errorf("an organisation was deletable: %d", rec.Code)
+		}
+
 		// The public does not see the amber incident; the analyst's team does.
 		if rec := site.get("", "/incidents/"+id); rec.Code != http.StatusNotFound {
 			t.Errorf("public sees the amber incident: %d", rec.Code)
@@ -474,6 +499,9 @@ func TestAPIRecords(t *testing.T) {
 			{"the owner sees its history", b, "GET", "/api/v1/revisions/" + site.hidden, "", 200, `"action": "create"`},
 			{"the owner sees its victim", b, "GET", "/api/v1/organisations?q=harbour", "", 200, `"total": 1`},
 			{"wrong kind for an id", "", "GET", "/api/v1/campaigns/" + src.ID, "", 404, `"not_found"`},
+			{"hidden incident not deleted", a, "DELETE", "/api/v1/incidents/" + site.hidden, "", 404, `"not_found"`},
+			{"delete needs a role", "viewer@a.example", "DELETE", "/api/v1/incidents/" + in.ID, "", 403, `"forbidden"`},
+			{"catalogue records are not deleted", a, "DELETE", "/api/v1/sources/" + src.ID, "", 404, `no such endpoint`},
 		}
 		for _, tt := range tests {
 			code, body := site.call(tt.user, tt.method, tt.path, tt.body)
@@ -491,6 +519,19 @@ func TestAPIRecords(t *testing.T) {
 		}
 		if stored, _ := trace.GetIncident(context.Background(), store, in.ID); stored.Owner != teams[0] || stored.Determination != "confirmed" {
 			t.Errorf("after patches: owner %q, determination %q", stored.Owner, stored.Determination)
+		}
+		// Deleting the incident deletes its harm too; the history keeps both.
+		if code, body := site.call(a, "DELETE", "/api/v1/incidents/"+in.ID+"?reason=entered+twice", ""); code != 200 {
+			t.Fatalf("delete: %d %s", code, body)
+		}
+		if n := countRows(t, store, `SELECT COUNT(*) FROM harms WHERE incident_id = ?`, in.ID); n != 0 {
+			t.Errorf("%d harms outlive their incident", n)
+		}
+		if code, body := site.call("viewer@a.example", "GET", "/api/v1/revisions/"+in.ID, ""); code != 404 {
+			t.Errorf("history of a deleted incident: %d %.200s", code, body)
+		}
+		if n := countRows(t, store, `SELECT COUNT(*) FROM revisions WHERE action = 'delete' AND reason = 'entered twice'`); n != 2 {
+			t.Errorf("%d delete revisions with the reason, want the incident's and its harm's", n)
 		}
 	})
 }
