@@ -124,7 +124,16 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 				if in.ID == "" {
 					in.Owner = viewer(r).TeamID // a new incident belongs to its creator's organisation
 				}
-				_, err := trace.SaveIncident(ctx, tx, in)
+				if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
+					return err
+				}
+				// Refuse a marking that would hide the incident from the one
+				// who saves it: nobody could then see or correct the mistake.
+				ok, err := report.Visible(ctx, tx, *accessOf(r), in.ID)
+				if err == nil && !ok {
+					err = validate.Errors{{Field: "tlp", Message: fmt.Sprintf(
+						"with TLP:%s you would no longer see this incident: name yourself among the readers, or choose another marking", in.TLP)}}
+				}
 				return err
 			},
 			func(in *trace.Incident) string { return in.ID },

@@ -481,6 +481,9 @@ func TestAPIRecords(t *testing.T) {
 		}{
 			{"patch keeps other fields", a, "PATCH", "/api/v1/incidents/" + in.ID, `{"determination": "confirmed", "owner": "x"}`, 200, `"title": "DDoS on a helpline"`},
 			{"patch validates", a, "PATCH", "/api/v1/incidents/" + in.ID, `{"tlp": "orange"}`, 422, `"field": "tlp"`},
+			{"no marking that hides it from its editor", a, "PATCH", "/api/v1/incidents/" + in.ID, `{"tlp": "red"}`, 422, `you would no longer see`},
+			{"red with oneself as reader", a, "PATCH", "/api/v1/incidents/" + in.ID, `{"tlp": "red", "readers": ["` + userOf(t, store, a) + `"]}`, 200, `"tlp": "red"`},
+			{"back to clear", a, "PATCH", "/api/v1/incidents/" + in.ID, `{"tlp": "clear", "readers": []}`, 200, `"tlp": "clear"`},
 			{"patch refuses unknown keys", a, "PATCH", "/api/v1/incidents/" + in.ID, `{"colour": "red"}`, 422, `"invalid_json"`},
 			{"patch needs a role", "viewer@a.example", "PATCH", "/api/v1/incidents/" + in.ID, `{"title": "x"}`, 403, `"forbidden"`},
 			{"patch needs credentials", "", "PATCH", "/api/v1/incidents/" + in.ID, `{"title": "x"}`, 401, `"unauthenticated"`},
@@ -534,4 +537,13 @@ func TestAPIRecords(t *testing.T) {
 			t.Errorf("%d delete revisions with the reason, want the incident's and its harm's", n)
 		}
 	})
+}
+
+// userOf returns the id of the user with email.
+func userOf(t *testing.T, store *db.DB, email string) string {
+	ids, err := account.UserIDs(context.Background(), store, []string{email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids[0]
 }
