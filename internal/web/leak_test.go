@@ -40,6 +40,9 @@ func TestLeakMatrix(t *testing.T) {
 		for _, u := range []struct{ email, role, team string }{
 			{"owner@a.example", "viewer", "Team A"}, {"partner@b.example", "analyst", "Team B"},
 			{"other@c.example", "viewer", "Team C"}, {"reader@c.example", "viewer", "Team C"},
+			{"admin@d.example", "admin", "Team D"}, {"analyst@d.example", "analyst", "Team D"},
+			{"caseworker@d.example", "case-worker", "Team D"}, {"volunteer@d.example", "volunteer", "Team D"},
+			{"owner-admin@a.example", "admin", "Team A"},
 		} {
 			user, _, err := account.AddUser(ctx, tx, u.email, u.role, u.team, "")
 			if err != nil {
@@ -100,6 +103,13 @@ func TestLeakMatrix(t *testing.T) {
 		{"team shared with", "partner@b.example", false, "clear green amber"},
 		{"other team", "other@c.example", false, "clear green"},
 		{"named reader", "reader@c.example", false, "clear green red"},
+		// Roles rank what a user may do, not what they may see: an admin of
+		// another team sees no more than its volunteer.
+		{"admin of another team", "admin@d.example", false, "clear green"},
+		{"analyst of another team", "analyst@d.example", false, "clear green"},
+		{"case worker of another team", "caseworker@d.example", false, "clear green"},
+		{"volunteer of another team", "volunteer@d.example", false, "clear green"},
+		{"admin of the owning team", "owner-admin@a.example", false, "clear green amber amber+strict"},
 	}
 	for _, v := range viewers {
 		t.Run(v.name, func(t *testing.T) {
@@ -152,6 +162,16 @@ func TestLeakMatrix(t *testing.T) {
 				for _, file := range []string{"csv", "json", "stix"} {
 					if _, body := fetch("/download/incidents." + file); strings.Contains(body, m.victim) != allowed {
 						t.Errorf("%s in the %s download: %v (allowed %v)", m.tlp, file, !allowed, allowed)
+					}
+				}
+				if v.email != "" && users[v.email].Allows("analyst") && !v.bearer {
+					for _, path := range []string{"/work/incidents/", "/history/"} {
+						if code, _ := fetch(path + ids[m.tlp]); (code == 200) != allowed {
+							t.Errorf("%s at %s: %d (allowed %v)", m.tlp, path, code, allowed)
+						}
+					}
+					if _, body := fetch("/work"); strings.Contains(body, m.victim) != allowed {
+						t.Errorf("%s in the workspace's list: %v (allowed %v)", m.tlp, !allowed, allowed)
 					}
 				}
 				for _, path := range []string{"/api/v1/incidents/", "/api/v1/revisions/"} {
