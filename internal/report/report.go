@@ -47,14 +47,21 @@ type Report struct {
 
 // Compute builds the report for the incidents the filter selects. A
 // filter on the marking alone (the dashboard's home page, a whole-store
-// report) reads the aggregates internal/stats keeps; any other filter
-// scans the incidents.
+// report) reads the aggregates internal/stats keeps; so does a signed-in
+// viewer's unfiltered view, with the few restricted incidents it may see
+// added (signed_in.go); any other filter scans the incidents.
 func Compute(ctx context.Context, q db.Querier, f Filter) (*Report, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	if f.markingOnly() {
 		r, ok, err := fromAggregates(ctx, q, f)
+		if err != nil || ok {
+			return r, err
+		}
+	}
+	if f.viewerOnly() {
+		r, ok, err := forSignedIn(ctx, q, f)
 		if err != nil || ok {
 			return r, err
 		}

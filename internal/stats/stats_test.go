@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/harm"
@@ -34,15 +35,32 @@ func load(t *testing.T, store *db.DB, tlp string, files ...string) {
 	}
 }
 
-// same checks that the aggregates give exactly the report a scan gives.
+// viewers are signed-in users whose figures add restricted incidents to
+// the aggregates: Team A owns some amber incidents; the reader is named on
+// a red one; Team B sees clear and green only.
+var viewers = []access.Viewer{access.User("user--reader", "team--a"), access.User("user--other", "team--b")}
+
+// same checks that the aggregates give exactly the report a scan gives,
+// for marking limits and for signed-in viewers.
 func same(t *testing.T, store *db.DB, step string) {
 	t.Helper()
+	var filters []report.Filter
 	for _, tlp := range []string{"", "clear", "amber"} {
-		fast, err := report.Compute(ctx, store, report.Filter{MaxTLP: tlp})
+		filters = append(filters, report.Filter{MaxTLP: tlp})
+	}
+	for i := range viewers {
+		filters = append(filters, report.Filter{Viewer: &viewers[i]})
+	}
+	for _, f := range filters {
+		tlp := f.MaxTLP
+		if f.Viewer != nil {
+			tlp = "viewer " + f.Viewer.UserID
+		}
+		fast, err := report.Compute(ctx, store, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		slow, err := report.Scan(ctx, store, report.Filter{MaxTLP: tlp})
+		slow, err := report.Scan(ctx, store, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,6 +94,23 @@ func TestAggregatesMatchTheScan(t *testing.T) {
 			if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
 				return err
 			}
+			// Team A's amber incidents, and a red one naming the reader.
+			madeRed := false
+			for _, id := range incidents[3:] {
+				in, err := trace.GetIncident(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				switch {
+				case in.TLP == "amber":
+					in.Owner = "team--a"
+				case in.TLP == "clear" && !madeRed:
+					in.TLP, in.Readers, madeRed = "red", []string{"user--reader"}, true
+				}
+				if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
+					return err
+				}
+			}
 			harms, err := harm.OfIncident(ctx, tx, incidents[1])
 			if err != nil {
 				return err
@@ -99,6 +134,12 @@ func TestAggregatesMatchTheScan(t *testing.T) {
 			t.Fatal(err)
 		}
 		same(t, store, "after edits and a delete")
+		// The check above proves something only if the viewers differ.
+		a, _ := report.Compute(ctx, store, report.Filter{Viewer: &viewers[0]})
+		b, _ := report.Compute(ctx, store, report.Filter{Viewer: &viewers[1]})
+		if a.Incidents <= b.Incidents+1 {
+			t.Errorf("Team A's reader sees %d incidents, Team B %d: want the amber and red ones on top", a.Incidents, b.Incidents)
+		}
 		// A rebuild from scratch, in bulk, gives the same aggregates as the
 		// ones kept change by change.
 		before := dump(t, store)
