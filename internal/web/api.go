@@ -105,7 +105,7 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
-	rep, err := report.Compute(r.Context(), s.store, filterOf(r))
+	rep, err := s.report(r.Context(), filterOf(r))
 	if err != nil {
 		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_filter", Message: err.Error()})
 	}

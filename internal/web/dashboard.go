@@ -78,7 +78,7 @@ type homePage struct {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	f := filterOf(r)
-	rep, err := report.Compute(r.Context(), s.store, f)
+	rep, err := s.report(r.Context(), f)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
@@ -292,7 +292,7 @@ type subjectPage struct {
 
 func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, f report.Filter) error {
 	var err error
-	if p.Report, err = report.Compute(r.Context(), s.store, f); err != nil {
+	if p.Report, err = s.report(r.Context(), f); err != nil {
 		return err
 	}
 	if p.Rows, p.Total, err = report.ListIncidents(r.Context(), s.store, f, pageSize, 0); err != nil {

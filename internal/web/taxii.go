@@ -127,8 +127,8 @@ type taxiiEntry struct {
 // visibleObjects returns the caller's objects, from the cache when no
 // revision was recorded since they were written.
 func (s *Server) visibleObjects(r *http.Request) ([]stixObject, error) {
-	var version int64
-	if err := s.store.QueryRow(r.Context(), `SELECT COALESCE(MAX(id), 0) FROM revisions`).Scan(&version); err != nil {
+	version, err := s.storeVersion(r.Context())
+	if err != nil {
 		return nil, err
 	}
 	v := *accessOf(r)

@@ -31,11 +31,12 @@ var (
 
 // Server holds what the handlers need.
 type Server struct {
-	store  *db.DB
-	log    *slog.Logger
-	pages  *template.Template
-	limits *limiter
-	taxii  taxiiCache
+	store   *db.DB
+	log     *slog.Logger
+	pages   *template.Template
+	limits  *limiter
+	taxii   taxiiCache
+	reports reportCache
 }
 
 // New returns the HTTP handler of harmtrace.

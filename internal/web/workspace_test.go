@@ -547,3 +547,36 @@ func userOf(t *testing.T, store *db.DB, email string) string {
 	}
 	return ids[0]
 }
+
+// TestReportsFollowChanges: a report read before a change is not served
+// from the cache after it, filtered or not, for the public or a team.
+func TestReportsFollowChanges(t *testing.T) {
+	site := newWorkSite(t, dbtest.SQLite(t))
+	counts := func() (public, filtered, team int) {
+		for _, c := range []struct {
+			user, path string
+			n          *int
+		}{{"", "/api/v1/report", &public}, {"", "/api/v1/report?attack_type=ddos", &filtered}, {"analyst@b.example", "/api/v1/report", &team}} {
+			_, body := site.call(c.user, "GET", c.path, "")
+			var rep struct{ Incidents int }
+			if err := json.Unmarshal([]byte(body), &rep); err != nil {
+				t.Fatal(err)
+			}
+			*c.n = rep.Incidents
+		}
+		return
+	}
+	p0, f0, t0 := counts()
+	code, body := site.call("analyst@b.example", "POST", "/api/v1/sources", `{"title": "Notice", "kind": "news"}`)
+	var src trace.Source
+	if code != 201 || json.Unmarshal([]byte(body), &src) != nil {
+		t.Fatalf("source: %d %s", code, body)
+	}
+	if code, body := site.call("analyst@b.example", "POST", "/api/v1/incidents", `{"title": "DDoS on a shelter", "attack_types": ["ddos"],
+		"determination": "confirmed", "tlp": "clear", "source_ids": ["`+src.ID+`"]}`); code != 201 {
+		t.Fatalf("incident: %d %s", code, body)
+	}
+	if p1, f1, t1 := counts(); p1 != p0+1 || f1 != f0+1 || t1 != t0+1 {
+		t.Errorf("after a new clear incident: public %d→%d, filtered %d→%d, team %d→%d", p0, p1, f0, f1, t0, t1)
+	}
+}
