@@ -25,6 +25,10 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 		var err error
 		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			u, err = account.TokenUser(r.Context(), s.store, strings.TrimSpace(token))
+		} else if _, token, ok := r.BasicAuth(); ok {
+			// Some TAXII clients speak only Basic authentication: they send
+			// an API token as the password (the user name is ignored).
+			u, err = account.TokenUser(r.Context(), s.store, token)
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
 			u, err = account.SessionUser(r.Context(), s.store, c.Value, time.Now())
 		}

@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/harmtrace/harmtrace/internal/account"
+	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/trace"
 )
@@ -86,6 +89,26 @@ func TestTAXII(t *testing.T) {
 	if rec := taxii("", collection+"objects/?limit=1", media); rec.Header().Get("X-TAXII-Date-Added-First") == "" {
 		t.Error("no X-TAXII-Date-Added-First header")
 	}
+	// A TAXII client that speaks only Basic authentication sends an API
+	// token as the password.
+	var token string
+	err := site.store.Write(context.Background(), db.Author{Who: "test"}, func(tx *db.Tx) (err error) {
+		token, err = account.NewToken(context.Background(), tx, "analyst@b.example", "viewer", "taxii")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for password, want := range map[string]bool{token: true, "not-a-token": false} {
+		req := httptest.NewRequest("GET", collection+"objects/", nil)
+		req.SetBasicAuth("opencti", password)
+		rec := httptest.NewRecorder()
+		site.h.ServeHTTP(rec, req)
+		if strings.Contains(rec.Body.String(), site.hidden) != want {
+			t.Errorf("Basic authentication with password %.8s…: sees Team B's incident %v, want %v", password, !want, want)
+		}
+	}
+
 	// A collection read before a change is not served after it.
 	if code, body := site.call("analyst@a.example", "PATCH", "/api/v1/incidents/"+public.ID, `{"tlp": "amber"}`); code != 200 {
 		t.Fatalf("patch: %d %s", code, body)
