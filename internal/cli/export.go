@@ -40,7 +40,11 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	doc, err := interchange.Load(ctx, store, *tlp)
+	// The data goes to standard output or a file; a bar, when standard
+	// error is a terminal, shows the incidents being read.
+	bars := newProgress(env.Stderr)
+	doc, err := interchange.Load(ctx, store, *tlp, bars.add("export"))
+	bars.wait()
 	if err != nil {
 		return err
 	}

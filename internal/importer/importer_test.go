@@ -42,7 +42,7 @@ func importFiles(t *testing.T, store *db.DB, opts importer.Options, files ...str
 // plus the kept STIX objects: two stores with equal snapshots are equal.
 func snapshot(t *testing.T, store *db.DB) []byte {
 	t.Helper()
-	doc, err := interchange.Load(ctx, store, "")
+	doc, err := interchange.Load(ctx, store, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func stixIDs(t *testing.T, file string) []string {
 
 func exportSTIX(t *testing.T, store *db.DB, tlp string) []byte {
 	t.Helper()
-	doc, err := interchange.Load(ctx, store, tlp)
+	doc, err := interchange.Load(ctx, store, tlp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestExportTLPClearShowsOnlyClear(t *testing.T) {
 	if _, err := importFiles(t, store, importer.Options{TLP: "clear"}, "testdata/veris/clinic-ransomware.json"); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := interchange.Load(ctx, store, "clear")
+	doc, err := interchange.Load(ctx, store, "clear", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestDeduplication(t *testing.T) {
 		if sum.Merged != 1 || sum.PossibleDuplicates != 1 {
 			t.Fatalf("merged %d, possible %d; want 1 and 1", sum.Merged, sum.PossibleDuplicates)
 		}
-		doc, err := interchange.Load(ctx, store, "")
+		doc, err := interchange.Load(ctx, store, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

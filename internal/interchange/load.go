@@ -12,23 +12,28 @@ import (
 // Load reads the store into a Document for export. With maxTLP set, only
 // incidents marked at most maxTLP are included, and with them only the
 // organisations, harms, attributions and sources they refer to: a victim
-// of a hidden incident is never named.
-func Load(ctx context.Context, q db.Querier, maxTLP string) (*Document, error) {
+// of a hidden incident is never named. progress, when not nil, is told how
+// many incidents there are and returns what is told of each one read.
+func Load(ctx context.Context, q db.Querier, maxTLP string, progress func(total int) Progress) (*Document, error) {
 	ids, err := trace.IncidentIDs(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("load incidents: %w", err)
 	}
-	return load(ctx, q, maxTLP, ids, true)
+	var tell Progress
+	if progress != nil {
+		tell = progress(len(ids))
+	}
+	return load(ctx, q, maxTLP, ids, true, tell)
 }
 
 // LoadIncidents reads the given incidents (those marked at most maxTLP)
 // with the records they refer to, for a download of a selection: only the
 // actors and campaigns they name come with them, and no kept STIX objects.
 func LoadIncidents(ctx context.Context, q db.Querier, maxTLP string, ids []string) (*Document, error) {
-	return load(ctx, q, maxTLP, ids, false)
+	return load(ctx, q, maxTLP, ids, false, nil)
 }
 
-func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everything bool) (*Document, error) {
+func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everything bool, tell Progress) (*Document, error) {
 	doc := &Document{}
 	orgs, sources := map[string]bool{}, map[string]bool{}
 	cite := func(list []string) {
@@ -37,6 +42,9 @@ func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everyt
 		}
 	}
 	for _, id := range ids {
+		if tell != nil {
+			tell(1)
+		}
 		in, err := trace.GetIncident(ctx, q, id)
 		if err != nil {
 			return nil, err
