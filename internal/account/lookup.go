@@ -2,11 +2,16 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
 )
+
+// ErrNoSuch is returned, wrapped, for a team name or an email that names
+// no team or user.
+var ErrNoSuch = errors.New("no such team or user")
 
 // TeamIDs turns organisation (team) names into their ids, naming the first
 // name that is not a team.
@@ -41,7 +46,7 @@ func lookup(ctx context.Context, q db.Querier, query string, keys []string, unkn
 			return nil, err
 		}
 		if len(ids) == 0 {
-			return nil, fmt.Errorf(unknown, k)
+			return nil, fmt.Errorf("%w: "+unknown, ErrNoSuch, k)
 		}
 		out = append(out, ids[0])
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -330,17 +331,22 @@ func resolver(v access.Viewer, kind, idPrefix string,
 }
 
 func teamRef(ctx context.Context, q db.Querier, name string) (string, error) {
-	ids, err := account.TeamIDs(ctx, q, []string{name})
-	if err != nil {
-		return "", notFound(err.Error())
-	}
-	return ids[0], nil
+	return accountRef(account.TeamIDs(ctx, q, []string{name}))
 }
 
 func userRef(ctx context.Context, q db.Querier, email string) (string, error) {
-	ids, err := account.UserIDs(ctx, q, []string{email})
+	return accountRef(account.UserIDs(ctx, q, []string{email}))
+}
+
+// accountRef shows an unknown name next to its field; other errors are
+// the store's.
+func accountRef(ids []string, err error) (string, error) {
+	if errors.Is(err, account.ErrNoSuch) {
+		_, msg, _ := strings.Cut(err.Error(), ": ")
+		return "", notFound(msg)
+	}
 	if err != nil {
-		return "", notFound(err.Error())
+		return "", err
 	}
 	return ids[0], nil
 }

@@ -580,3 +580,35 @@ func TestReportsFollowChanges(t *testing.T) {
 		t.Errorf("after a new clear incident: public %d→%d, filtered %d→%d, team %d→%d", p0, p1, f0, f1, t0, t1)
 	}
 }
+
+// TestSharingByName: an amber incident is shared by typing a team's name;
+// an unknown name is shown next to the field.
+func TestSharingByName(t *testing.T) {
+	site := newWorkSite(t, dbtest.SQLite(t))
+	a := "analyst@a.example"
+	if rec := site.post(a, "/work/sources/new", url.Values{"title": {"Note"}, "kind": {"news"}, "reliability": {"C"}, "credibility": {"3"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("source: %d %s", rec.Code, errorsOf(rec))
+	}
+	form := url.Values{"title": {"Phishing at a clinic"}, "attack_types": {"phishing"}, "determination": {"suspected"}, "tlp": {"amber"},
+		"source_ids": {"Note"}, "shared_with": {"Team Nowhere"}}
+	var src string
+	if err := site.store.QueryRow(context.Background(), `SELECT id FROM sources WHERE title = 'Note'`).Scan(&src); err != nil {
+		t.Fatal(err)
+	}
+	form.Set("source_ids", src)
+	if got := fieldError(site.post(a, "/work/incidents/new", form), "shared_with"); !strings.Contains(got, `no organisation named "Team Nowhere"`) {
+		t.Errorf("unknown team: %q", got)
+	}
+	form.Set("shared_with", "Team B")
+	rec := site.post(a, "/work/incidents/new", form)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("shared incident: %d %s", rec.Code, errorsOf(rec))
+	}
+	id := strings.TrimPrefix(rec.Header().Get("Location"), "/incidents/")
+	if got := site.get("analyst@b.example", "/incidents/"+id); got.Code != http.StatusOK {
+		t.Errorf("Team B does not see the incident shared with it: %d", got.Code)
+	}
+	if edit := site.get(a, "/work/incidents/"+id).Body.String(); !strings.Contains(edit, ">Team B</textarea>") {
+		t.Error("the edit form does not show the team by name")
+	}
+}
