@@ -139,7 +139,16 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			},
 			func(in *trace.Incident) string { return in.ID },
 			func(in *trace.Incident) string { return "/incidents/" + in.ID },
-			func(r *http.Request, in *trace.Incident) { in.TLP, in.Determination = trace.DefaultTLP, "claimed" }),
+			func(r *http.Request, in *trace.Incident) {
+				in.TLP, in.Determination = trace.DefaultTLP, "claimed"
+				// "New incident" links from an organisation or a source.
+				if id := r.URL.Query().Get("victim"); id != "" {
+					in.Victims = []trace.Victim{{OrganisationID: id, Role: "victim"}}
+				}
+				if id := r.URL.Query().Get("source"); id != "" {
+					in.SourceIDs = []string{id}
+				}
+			}),
 
 		formOf("harms", "harm figure", []formField{
 			{Name: "incident_id", Label: "Incident", Input: "ref", resolve: incidentRef},

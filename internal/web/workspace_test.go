@@ -153,8 +153,16 @@ func TestWorkspaceRecords(t *testing.T) {
 		if rec.Code != http.StatusSeeOther {
 			t.Fatalf("new source: %d %s", rec.Code, errorsOf(rec))
 		}
-		if list := site.get(a, "/work/organisations?q=lakeside").Body.String(); !strings.Contains(list, "Lakeside Hospital") {
-			t.Error("the organisation list does not show the new organisation")
+		if list := site.get(a, "/work/organisations?q=lakeside").Body.String(); !strings.Contains(list, "Lakeside Hospital") ||
+			!strings.Contains(list, "/work/incidents/new?victim=identity--") {
+			t.Error("the organisation list does not show the new organisation with a link to record an incident")
+		}
+		var orgID string
+		if err := store.QueryRow(ctx, `SELECT id FROM organisations WHERE name = 'Lakeside Hospital'`).Scan(&orgID); err != nil {
+			t.Fatal(err)
+		}
+		if form := site.get(a, "/work/incidents/new?victim="+orgID).Body.String(); !strings.Contains(form, orgID+" victim</textarea>") {
+			t.Error("a new incident from an organisation does not name it as the victim")
 		}
 
 		// A bad incident: every problem next to its field, nothing saved.
