@@ -70,7 +70,7 @@ func writeText(w io.Writer, r *report.Report) {
 		name    string
 		buckets []report.Bucket
 	}{{"by year", r.ByYear}, {"by sector", r.BySector}, {"by country", r.ByCountry}, {"by attack type", r.ByAttackType},
-		{"by Convention article", r.ByConventionArticle}} {
+		{"by Convention article", r.ByConventionArticle}, {"by data exposed", r.ByDataType}, {"by vulnerable group", r.ByGroup}} {
 		if len(b.buckets) == 0 {
 			continue
 		}

@@ -70,11 +70,12 @@ func fromAggregates(ctx context.Context, q db.Querier, f Filter) (*Report, bool,
 		return nil, false, err
 	}
 	buckets := map[string]*[]Bucket{"year": &r.ByYear, "sector": &r.BySector, "country": &r.ByCountry,
-		"attack_type": &r.ByAttackType, "article": &r.ByConventionArticle}
+		"attack_type": &r.ByAttackType, "article": &r.ByConventionArticle,
+		"data_type": &r.ByDataType, "group": &r.ByGroup}
 	rows, err = q.Query(ctx, `SELECT dimension, key, SUM(incidents), SUM(people_known), SUM(people_min), SUM(people_open),
 		SUM(people_max), SUM(records_known), SUM(records_min), SUM(records_open), SUM(records_max), SUM(patients_known),
 		SUM(patients_min), SUM(patients_open), SUM(patients_max) FROM incident_stats
-		WHERE tlp IN (`+placeholders(len(tlps))+`) AND dimension IN ('all', 'year', 'sector', 'country', 'attack_type', 'article')
+		WHERE tlp IN (`+placeholders(len(tlps))+`) AND dimension IN ('all', 'year', 'sector', 'country', 'attack_type', 'article', 'data_type', 'group')
 		GROUP BY dimension, key HAVING SUM(incidents) > 0`, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("report aggregates: %w", err)

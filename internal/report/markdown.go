@@ -41,6 +41,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}{
 		{"Incidents per year", years, true}, {"By victim sector", r.BySector, false}, {"By country", r.ByCountry, false},
 		{"By attack type", r.ByAttackType, false}, {"By offence article of the UN Convention against Cybercrime", r.ByConventionArticle, false},
+		{"By data exposed (health, children's and other sensitive data)", r.ByDataType, false},
+		{"By vulnerable group of the victims", r.ByGroup, false},
 	}
 	for _, s := range sections {
 		if len(s.buckets) == 0 {

@@ -42,6 +42,11 @@ type Report struct {
 	ByCountry           []Bucket `json:"by_country"`
 	ByAttackType        []Bucket `json:"by_attack_type"`
 	ByConventionArticle []Bucket `json:"by_convention_article"`
+	// ByDataType counts incidents by the data their harm figures say was
+	// exposed (health, children's data, …); ByGroup by the vulnerable
+	// groups their victims belong to (health care, humanitarian, …).
+	ByDataType []Bucket `json:"by_data_type"`
+	ByGroup    []Bucket `json:"by_vulnerable_group"`
 	Headline            string   `json:"headline"`
 }
 
@@ -146,6 +151,8 @@ func scan(ctx context.Context, q db.Querier, f Filter, where string, args []any)
 		{&r.ByCountry, `SELECT DISTINCT incident_id, country FROM (` + countriesOf(selected) + `) c`},
 		{&r.ByAttackType, `SELECT incident_id, attack_type FROM incident_attack_types WHERE incident_id IN (` + selected + `)`},
 		{&r.ByConventionArticle, `SELECT incident_id, CAST(article AS TEXT) FROM incident_articles WHERE incident_id IN (` + selected + `)`},
+		{&r.ByDataType, DataTypesQuery(selected)},
+		{&r.ByGroup, GroupsQuery(selected)},
 	}
 	for _, b := range breakdowns {
 		if *b.dst, err = breakdown(ctx, q, b.query, repeatArgs(b.query, where, args), people); err != nil {

@@ -59,7 +59,8 @@ func forSignedIn(ctx context.Context, q db.Querier, f Filter) (*Report, bool, er
 		}
 	}
 	buckets := map[string]*[]Bucket{"year": &r.ByYear, "sector": &r.BySector, "country": &r.ByCountry,
-		"attack_type": &r.ByAttackType, "article": &r.ByConventionArticle}
+		"attack_type": &r.ByAttackType, "article": &r.ByConventionArticle,
+		"data_type": &r.ByDataType, "group": &r.ByGroup}
 	for dim, list := range buckets {
 		for _, c := range extra {
 			*list = addToBuckets(*list, c.Keys[dim], c.Figures[0].Min)

@@ -48,6 +48,8 @@ func bulk(ctx context.Context, q db.Querier) (map[string]*Contribution, error) {
 		{"country", `SELECT incident_id, country FROM incident_countries UNION SELECT v.incident_id, o.country
 			FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id WHERE o.country <> ''`},
 		{"actor", `SELECT incident_id, actor_id FROM attributions WHERE incident_id IS NOT NULL`},
+		{"data_type", report.DataTypesQuery("")},
+		{"group", report.GroupsQuery("")},
 	}
 	for _, l := range lists {
 		err := each(ctx, q, l.query, func(rows *sql.Rows) error {

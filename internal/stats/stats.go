@@ -1,7 +1,8 @@
 // Package stats keeps the dashboard's aggregates up to date on every write,
 // so that the published figures stay fast with a million incidents. Each
 // incident contributes to one row per marking, dimension (all, year,
-// sector, country, attack type, article, organisation, actor, campaign) and
+// sector, country, attack type, article, data type exposed, vulnerable
+// group, organisation, actor, campaign) and
 // key; when an incident, its harms, its victims or its attributions change,
 // its old contribution is subtracted and the new one added, in the same
 // transaction. report.Compute reads these rows when the filter allows.
@@ -211,13 +212,16 @@ func compute(ctx context.Context, q db.Querier, id string) (*Contribution, error
 	for _, cc := range in.Countries {
 		countries[cc] = true
 	}
-	sectors := map[string]bool{}
+	sectors, groups := map[string]bool{}, map[string]bool{}
 	for _, v := range in.Victims {
 		org, err := trace.GetOrganisation(ctx, q, v.OrganisationID)
 		if err != nil {
 			return nil, err
 		}
 		c.Keys["organisation"] = append(c.Keys["organisation"], org.ID)
+		for _, g := range report.GroupsOf(org) {
+			groups[g] = true
+		}
 		sector := org.Sector
 		if sector == "" {
 			sector = "Unknown"
@@ -229,6 +233,9 @@ func compute(ctx context.Context, q db.Querier, id string) (*Contribution, error
 	}
 	c.Keys["organisation"] = uniq(c.Keys["organisation"])
 	c.Keys["sector"] = keys(sectors)
+	if len(groups) > 0 {
+		c.Keys["group"] = keys(groups)
+	}
 	c.Keys["country"] = keys(countries)
 	c.Keys["attack_type"] = in.AttackTypes
 	for _, a := range in.Articles {
@@ -244,6 +251,15 @@ func compute(ctx context.Context, q db.Querier, id string) (*Contribution, error
 	harms, err := harm.OfIncident(ctx, q, in.ID)
 	if err != nil {
 		return nil, err
+	}
+	dataTypes := map[string]bool{}
+	for _, h := range harms {
+		for _, d := range h.DataTypes {
+			dataTypes[d] = true
+		}
+	}
+	if len(dataTypes) > 0 {
+		c.Keys["data_type"] = keys(dataTypes)
 	}
 	for i, ind := range indicators {
 		lo, hi, known := report.FigureOf(harms, ind)

@@ -140,6 +140,10 @@ func TestBrowserJourney(t *testing.T) {
 	if !strings.Contains(headline, "cyberattacks") {
 		t.Errorf("headline = %q", headline)
 	}
+	if exposed, groups := text(chromedp.Text(chromedp.ID("data-exposed"))), text(chromedp.Text(chromedp.ID("groups"))); !strings.Contains(exposed, "health") ||
+		!strings.Contains(groups, "health care") {
+		t.Errorf("sensitive data chart %q, vulnerable groups chart %q", exposed, groups)
+	}
 
 	do(chromedp.SetValue(chromedp.CSS("select[name=sector]"), "Health"), chromedp.Submit(chromedp.CSS("form.filters")))
 	waitFor(t, ctx, "sector=Health")

@@ -73,6 +73,7 @@ type homePage struct {
 	Query                           string
 	Timeline, PeopleTimeline        any
 	Map, Sectors, Attacks, Articles any
+	DataTypes, Groups               any
 	Options                         filterOptions
 }
 
@@ -100,6 +101,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		Sectors:        chart.Bars("Incidents by victim sector", bars(rep.BySector, 12), number),
 		Attacks:        chart.Bars("Incidents by attack type", bars(rep.ByAttackType, 12), number),
 		Articles:       chart.Bars("Incidents by UN Convention article", articleBars(rep.ByConventionArticle), number),
+		DataTypes:      chart.Bars("Incidents by data exposed", bars(rep.ByDataType, 12), number),
+		Groups:         chart.Bars("Incidents by vulnerable group of the victims", bars(rep.ByGroup, 12), number),
 	}
 	return s.render(w, http.StatusOK, "home.html", p)
 }
