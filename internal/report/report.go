@@ -47,7 +47,7 @@ type Report struct {
 	// groups their victims belong to (health care, humanitarian, …).
 	ByDataType []Bucket `json:"by_data_type"`
 	ByGroup    []Bucket `json:"by_vulnerable_group"`
-	Headline            string   `json:"headline"`
+	Headline   string   `json:"headline"`
 }
 
 // Compute builds the report for the incidents the filter selects. A
