@@ -7,6 +7,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -98,14 +99,10 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 // mayAttach refuses a harm or an attribution of an incident that the
 // guard keeps out of reach.
 func (doc *Document) mayAttach(ctx context.Context, tx *db.Tx, incidentID string) error {
-	if incidentID == "" {
+	if doc.Guard == nil {
 		return nil
 	}
-	ok, err := doc.Guard.reaches(ctx, tx, incidentID)
-	if err == nil && !ok {
-		err = validate.Errors{{Field: "incident_id", Message: "no incident with this id that you may change"}}
-	}
-	return err
+	return report.MayAttach(ctx, tx, doc.Guard.Viewer, incidentID)
 }
 
 // redirect points the document's harms and attributions of incident from

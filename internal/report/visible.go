@@ -6,6 +6,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
 // OrganisationCondition selects, on organisations under alias, those the
@@ -62,4 +63,18 @@ func RecordVisible(ctx context.Context, q db.Querier, v access.Viewer, id string
 	var n int
 	err := q.QueryRow(ctx, query, append([]any{id}, args...)...).Scan(&n)
 	return n > 0, err
+}
+
+// MayAttach refuses a harm or an attribution of an incident the viewer may
+// not see, with the answer a missing incident gets; "" (a campaign's
+// attribution) is always allowed.
+func MayAttach(ctx context.Context, q db.Querier, v access.Viewer, incidentID string) error {
+	if incidentID == "" {
+		return nil
+	}
+	ok, err := Visible(ctx, q, v, incidentID)
+	if err == nil && !ok {
+		err = validate.Errors{{Field: "incident_id", Message: "no incident with this id"}}
+	}
+	return err
 }

@@ -166,7 +166,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			sources,
 		}, harm.Get,
 			func(ctx context.Context, tx *db.Tx, r *http.Request, h *harm.Harm) error {
-				if err := mayAttach(ctx, tx, *accessOf(r), h.IncidentID); err != nil {
+				if err := report.MayAttach(ctx, tx, *accessOf(r), h.IncidentID); err != nil {
 					return err
 				}
 				_, err := harm.Save(ctx, tx, h)
@@ -187,7 +187,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			sources,
 		}, trace.GetAttribution,
 			func(ctx context.Context, tx *db.Tx, r *http.Request, a *trace.Attribution) error {
-				if err := mayAttach(ctx, tx, *accessOf(r), a.IncidentID); err != nil {
+				if err := report.MayAttach(ctx, tx, *accessOf(r), a.IncidentID); err != nil {
 					return err
 				}
 				_, err := trace.SaveAttribution(ctx, tx, a)
@@ -358,17 +358,4 @@ func accountRef(ids []string, err error) (string, error) {
 		return "", err
 	}
 	return ids[0], nil
-}
-
-// mayAttach refuses a harm or an attribution of an incident the viewer
-// may not see, with the answer a missing incident gets.
-func mayAttach(ctx context.Context, q db.Querier, v access.Viewer, incidentID string) error {
-	if incidentID == "" {
-		return nil
-	}
-	ok, err := report.Visible(ctx, q, v, incidentID)
-	if err == nil && !ok {
-		err = validate.Errors{{Field: "incident_id", Message: "no incident with this id"}}
-	}
-	return err
 }
