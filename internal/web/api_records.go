@@ -3,9 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -66,27 +64,17 @@ func (s *Server) recordEndpoints() []endpoint {
 		response: []revision.Revision{}, handler: s.apiRevisions})
 }
 
-// reachable answers 404 unless the caller may see the record id.
-func (s *Server) reachable(w http.ResponseWriter, r *http.Request, id string) (bool, error) {
-	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
-	if err == nil && !ok {
-		err = writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
-	}
-	return ok, err
-}
+// noRecord answers a missing, hidden or other-kind record alike.
+var noRecord = apiError{Code: "not_found", Message: "no such record"}
 
 func (s *Server) apiGetRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("id")
-		if ok, err := s.reachable(w, r, id); !ok {
-			return err
-		}
-		rec, err := recordForms(*accessOf(r))[kind].get(r.Context(), s.store, id)
-		if errors.Is(err, db.ErrNotFound) { // an id of another kind
-			return writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
-		}
+		rec, err := s.storedRecord(r, recordForms(*accessOf(r))[kind], r.PathValue("id"))
 		if err != nil {
 			return err
+		}
+		if rec == nil {
+			return writeJSON(w, http.StatusNotFound, noRecord)
 		}
 		return writeJSON(w, http.StatusOK, rec)
 	}
@@ -127,58 +115,58 @@ func listed[T any](w http.ResponseWriter, items []T, total, page, perPage int, e
 	return writeJSON(w, http.StatusOK, recordList[T]{Items: items, Total: total, Page: page, PerPage: perPage})
 }
 
+// apiCreateRecord saves the body as a new record: the fields of an empty
+// record with the body's laid over them, as a patch of nothing.
 func (s *Server) apiCreateRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		f := recordForms(*accessOf(r))[kind]
-		rec := f.zero()
-		if err := decode(w, r, rec); err != nil {
-			return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
-		}
-		// The store gives the id, and the owner is the caller's organisation.
-		setField(rec, "ID", "")
-		setField(rec, "Owner", "")
-		return s.saveRecord(w, r, f, rec, http.StatusCreated)
+		return s.overlay(w, r, f, f.zero(), http.StatusCreated)
 	}
 }
 
-// apiPatchRecord overlays the body's fields on the stored record. The id
-// and the owner of a record are not the caller's to change.
+// apiPatchRecord overlays the body's fields on the stored record.
 func (s *Server) apiPatchRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("id")
-		if ok, err := s.reachable(w, r, id); !ok {
-			return err
-		}
 		f := recordForms(*accessOf(r))[kind]
-		stored, err := f.get(r.Context(), s.store, id)
-		if errors.Is(err, db.ErrNotFound) {
-			return writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
-		}
+		stored, err := s.storedRecord(r, f, r.PathValue("id"))
 		if err != nil {
 			return err
 		}
-		var patch map[string]json.RawMessage
-		if err := decode(w, r, &patch); err != nil {
-			return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+		if stored == nil {
+			return writeJSON(w, http.StatusNotFound, noRecord)
 		}
-		fields, err := jsonFields(stored)
-		if err != nil {
-			return err
-		}
-		for k, v := range patch {
-			if k != "id" && k != "owner" {
-				fields[k] = v
-			}
-		}
-		body, _ := json.Marshal(fields)
-		rec := f.zero()
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(rec); err != nil {
-			return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
-		}
-		return s.saveRecord(w, r, f, rec, http.StatusOK)
+		return s.overlay(w, r, f, stored, http.StatusOK)
 	}
+}
+
+// overlay lays the body's fields over a record's and saves the result.
+// The id and the owner are not the caller's to set: the store gives a new
+// record its id, and its owner is the caller's organisation.
+func (s *Server) overlay(w http.ResponseWriter, r *http.Request, f *recordForm, stored any, status int) error {
+	var body map[string]json.RawMessage
+	if err := decode(w, r, &body); err != nil {
+		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+	}
+	fields, err := jsonFields(stored)
+	if err != nil {
+		return err
+	}
+	for k, v := range body {
+		if k != "id" && k != "owner" {
+			fields[k] = v
+		}
+	}
+	merged, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	rec := f.zero()
+	dec := json.NewDecoder(bytes.NewReader(merged))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(rec); err != nil {
+		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+	}
+	return s.saveRecord(w, r, f, rec, status)
 }
 
 // saveRecord saves a record in one write by the caller and answers with
@@ -204,20 +192,19 @@ type deleted struct {
 func (s *Server) apiDeleteRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("id")
-		if ok, err := s.reachable(w, r, id); !ok {
+		f := recordForms(*accessOf(r))[kind]
+		stored, err := s.storedRecord(r, f, id)
+		if err != nil {
 			return err
 		}
-		f := recordForms(*accessOf(r))[kind]
-		if _, err := f.get(r.Context(), s.store, id); errors.Is(err, db.ErrNotFound) {
-			return writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such record"})
-		} else if err != nil {
-			return err
+		if stored == nil {
+			return writeJSON(w, http.StatusNotFound, noRecord)
 		}
 		why := "api DELETE " + r.URL.Path
 		if reason := strings.TrimSpace(r.URL.Query().Get("reason")); reason != "" {
 			why = reason
 		}
-		err := s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
+		err = s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
 			return f.remove(r.Context(), tx, id)
 		})
 		if err != nil {
@@ -229,8 +216,12 @@ func (s *Server) apiDeleteRecord(kind string) func(w http.ResponseWriter, r *htt
 
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if ok, err := s.reachable(w, r, id); !ok {
+	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	if err != nil {
 		return err
+	}
+	if !ok {
+		return writeJSON(w, http.StatusNotFound, noRecord)
 	}
 	revs, err := revision.List(r.Context(), s.store, id)
 	if err != nil {
@@ -243,11 +234,4 @@ func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 		revs = revision.ForPublic(revs)
 	}
 	return writeJSON(w, http.StatusOK, revs)
-}
-
-// setField sets a string field of a record, when it has one.
-func setField(rec any, name, value string) {
-	if f := reflect.ValueOf(rec).Elem().FieldByName(name); f.IsValid() && f.Kind() == reflect.String {
-		f.SetString(value)
-	}
 }

@@ -69,18 +69,32 @@ func (s *Server) workEdit(w http.ResponseWriter, r *http.Request) error {
 		return s.notFound(w, r)
 	}
 	id := r.PathValue("id")
-	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
-	if err != nil || !ok {
-		return cmp.Or(err, s.notFound(w, r))
-	}
-	stored, err := f.get(r.Context(), s.store, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return s.notFound(w, r)
-	}
+	stored, err := s.storedRecord(r, f, id)
 	if err != nil {
 		return err
 	}
+	if stored == nil {
+		return s.notFound(w, r)
+	}
 	return s.editRecord(w, r, f, stored, "/work/"+f.Kind+"/"+id)
+}
+
+// storedRecord returns the record id of form f when the viewer may see
+// it, and nil when it is missing, hidden or of another kind: the three
+// answer alike, so a hidden record's existence does not show.
+func (s *Server) storedRecord(r *http.Request, f *recordForm, id string) (any, error) {
+	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rec, err := f.get(r.Context(), s.store, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // editRecord shows the form of a record, or saves what was submitted and
@@ -135,17 +149,16 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 // confirms it; the revisions keep its last version and the reason.
 func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
 	f := recordForms(*accessOf(r))[r.PathValue("kind")]
-	id := r.PathValue("id")
-	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
-	if err != nil || !ok || f == nil || f.remove == nil {
-		return cmp.Or(err, s.notFound(w, r))
-	}
-	stored, err := f.get(r.Context(), s.store, id)
-	if errors.Is(err, db.ErrNotFound) {
+	if f == nil || f.remove == nil {
 		return s.notFound(w, r)
 	}
+	id := r.PathValue("id")
+	stored, err := s.storedRecord(r, f, id)
 	if err != nil {
 		return err
+	}
+	if stored == nil {
+		return s.notFound(w, r)
 	}
 	if err := r.ParseForm(); err != nil {
 		return badRequest(err)
@@ -264,8 +277,11 @@ type change struct{ Field, Old, New string }
 func (s *Server) workHistory(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), r.PathValue("id")
 	ok, err := report.RecordVisible(ctx, s.store, *accessOf(r), id)
-	if err != nil || !ok {
-		return cmp.Or(err, s.notFound(w, r))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.notFound(w, r)
 	}
 	ids := []string{id}
 	if strings.HasPrefix(id, "incident--") {
