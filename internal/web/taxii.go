@@ -9,10 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/stix"
 	"github.com/harmtrace/harmtrace/internal/report"
@@ -111,45 +109,10 @@ type stixObject struct {
 	Body                            json.RawMessage
 }
 
-// taxiiCache keeps the last collections written, per viewer, while the
-// store has not changed: a client pages through a collection with many
-// requests, and writing it is most of the work of each.
-type taxiiCache struct {
-	mu      sync.Mutex
-	entries map[access.Viewer]taxiiEntry
-}
-
-type taxiiEntry struct {
-	version int64 // the newest revision when it was written
-	objects []stixObject
-}
-
-// visibleObjects returns the caller's objects, from the cache when no
-// revision was recorded since they were written.
+// visibleObjects returns the caller's objects, kept per viewer until the
+// store changes.
 func (s *Server) visibleObjects(r *http.Request) ([]stixObject, error) {
-	version, err := s.storeVersion(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	v := *accessOf(r)
-	c := &s.taxii
-	c.mu.Lock()
-	e, ok := c.entries[v]
-	c.mu.Unlock()
-	if ok && e.version == version {
-		return e.objects, nil
-	}
-	objects, err := s.writeObjects(r)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= 64 {
-		c.entries = map[access.Viewer]taxiiEntry{}
-	}
-	c.entries[v] = taxiiEntry{version, objects}
-	return objects, nil
+	return s.collections.get(r.Context(), s, *accessOf(r), func() ([]stixObject, error) { return s.writeObjects(r) })
 }
 
 // writeObjects writes the caller's incidents as the STIX download does

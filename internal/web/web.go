@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/report"
 )
@@ -31,12 +32,14 @@ var (
 
 // Server holds what the handlers need.
 type Server struct {
-	store   *db.DB
-	log     *slog.Logger
-	pages   *template.Template
-	limits  *limiter
-	taxii   taxiiCache
-	reports reportCache
+	store  *db.DB
+	log    *slog.Logger
+	pages  *template.Template
+	limits *limiter
+	// reports and collections keep what they computed until the store
+	// changes (cache.go).
+	reports     *untilChange[string, *report.Report]
+	collections *untilChange[access.Viewer, []stixObject]
 }
 
 // New returns the HTTP handler of harmtrace.
@@ -66,7 +69,8 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, log: log, pages: pages, limits: &limiter{failures: map[string][]time.Time{}}}
+	s := &Server{store: store, log: log, pages: pages, limits: &limiter{failures: map[string][]time.Time{}},
+		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
 	static, _ := fs.Sub(staticFiles, "static")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
