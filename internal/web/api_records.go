@@ -38,8 +38,9 @@ var listers = map[string]any{
 // kind of record, and the history of any record.
 func (s *Server) recordEndpoints() []endpoint {
 	var out []endpoint
+	forms := recordForms(access.Public) // for their labels and types
 	for _, kind := range []string{"incidents", "harms", "attributions", "organisations", "sources", "actors", "campaigns"} {
-		f := recordForms(access.Public)[kind]
+		f := forms[kind]
 		path := "/api/v1/" + kind
 		if kind != "incidents" { // incidents have their own list and read, with harms and attributions
 			out = append(out, endpoint{method: "GET", path: path + "/{id}", summary: "One " + f.Label,
@@ -89,14 +90,12 @@ func (s *Server) apiListRecords(kind string) func(w http.ResponseWriter, r *http
 			perPage = 50
 		}
 		page, perPage = max(page, 1), min(max(perPage, 1), 200)
-		sel := trace.Selection{Search: strings.TrimSpace(q.Get("q")), Limit: perPage, Offset: (page - 1) * perPage}
+		sel := listSelection(kind, v, trace.Selection{Search: strings.TrimSpace(q.Get("q")), Limit: perPage, Offset: (page - 1) * perPage})
 		switch kind {
 		case "organisations":
-			sel.Where, sel.Args = report.OrganisationCondition(v, "t")
 			items, total, err := trace.Organisations(ctx, s.store, sel)
 			return listed(w, items, total, page, perPage, err)
 		case "sources":
-			sel.Where, sel.Args = report.SourceCondition(v, "t")
 			items, total, err := trace.Sources(ctx, s.store, sel)
 			return listed(w, items, total, page, perPage, err)
 		case "actors":
@@ -106,6 +105,19 @@ func (s *Server) apiListRecords(kind string) func(w http.ResponseWriter, r *http
 		items, total, err := trace.Campaigns(ctx, s.store, sel)
 		return listed(w, items, total, page, perPage, err)
 	}
+}
+
+// listSelection keeps a list of kind within the viewer's reach: an
+// organisation or a source named only by hidden incidents stays hidden.
+// Actors and campaigns are a catalogue anyone may see.
+func listSelection(kind string, v access.Viewer, sel trace.Selection) trace.Selection {
+	switch kind {
+	case "organisations":
+		sel.Where, sel.Args = report.OrganisationCondition(v, "t")
+	case "sources":
+		sel.Where, sel.Args = report.SourceCondition(v, "t")
+	}
+	return sel
 }
 
 func listed[T any](w http.ResponseWriter, items []T, total, page, perPage int, err error) error {

@@ -197,8 +197,8 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
-	sel := trace.Selection{Search: strings.TrimSpace(q.Get("q")), Limit: pageSize, Offset: (page - 1) * pageSize}
-	p := listPage{Kind: r.PathValue("kind"), Search: sel.Search, Saved: q.Get("saved"), Page: page}
+	p := listPage{Kind: r.PathValue("kind"), Search: strings.TrimSpace(q.Get("q")), Saved: q.Get("saved"), Page: page}
+	sel := listSelection(p.Kind, v, trace.Selection{Search: p.Search, Limit: pageSize, Offset: (page - 1) * pageSize})
 	var err error
 	switch p.Kind {
 	case "incidents":
@@ -206,7 +206,6 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	case "organisations":
 		p.Label = "Organisations"
-		sel.Where, sel.Args = report.OrganisationCondition(v, "t")
 		var rows []trace.Organisation
 		rows, p.Total, err = trace.Organisations(ctx, s.store, sel)
 		for _, o := range rows {
@@ -214,7 +213,6 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 		}
 	case "sources":
 		p.Label = "Sources"
-		sel.Where, sel.Args = report.SourceCondition(v, "t")
 		var rows []trace.Source
 		rows, p.Total, err = trace.Sources(ctx, s.store, sel)
 		for _, src := range rows {
@@ -240,7 +238,7 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	more := "&q=" + sel.Search
+	more := "&q=" + p.Search
 	if page > 1 {
 		p.Prev = "?page=" + strconv.Itoa(page-1) + more
 	}
