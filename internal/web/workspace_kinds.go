@@ -13,6 +13,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
@@ -215,10 +216,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			{Name: "critical_infrastructure", Label: "Critical infrastructure it runs", Input: "text", Help: "energy, water, …; empty for none."},
 			{Name: "description", Label: "Description", Input: "textarea"},
 		}, trace.GetOrganisation,
-			func(ctx context.Context, tx *db.Tx, r *http.Request, o *trace.Organisation) error {
-				_, err := trace.SaveOrganisation(ctx, tx, o)
-				return err
-			},
+			saveAs(trace.SaveOrganisation),
 			func(o *trace.Organisation) string { return o.ID },
 			func(o *trace.Organisation) string { return "/work/organisations?saved=" + o.ID },
 			nil),
@@ -234,10 +232,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			{Name: "credibility", Label: "Credibility of the information (1–6)", Input: "number", Options: []string{"1", "2", "3", "4", "5", "6"},
 				Help: "1: confirmed by other sources … 5: improbable; 6: cannot be judged."},
 		}, trace.GetSource,
-			func(ctx context.Context, tx *db.Tx, r *http.Request, s *trace.Source) error {
-				_, err := trace.SaveSource(ctx, tx, s)
-				return err
-			},
+			saveAs(trace.SaveSource),
 			func(s *trace.Source) string { return s.ID },
 			func(s *trace.Source) string { return "/work/sources?saved=" + s.ID },
 			func(r *http.Request, s *trace.Source) { s.Reliability, s.Credibility = "F", 6 }),
@@ -249,10 +244,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			{Name: "origin_country", Label: "Origin country", Input: "text", Help: "ISO 3166-1 alpha-2 code; empty when unknown."},
 			{Name: "description", Label: "Description", Input: "textarea"},
 		}, trace.GetActor,
-			func(ctx context.Context, tx *db.Tx, r *http.Request, a *trace.Actor) error {
-				_, err := trace.SaveActor(ctx, tx, a)
-				return err
-			},
+			saveAs(trace.SaveActor),
 			func(a *trace.Actor) string { return a.ID },
 			func(a *trace.Actor) string { return "/actors/" + a.ID },
 			func(r *http.Request, a *trace.Actor) { a.Type = "unknown" }),
@@ -263,10 +255,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			{Name: "last_seen", Label: "Last seen", Input: "date", Help: dateHelp},
 			{Name: "description", Label: "Description", Input: "textarea"},
 		}, trace.GetCampaign,
-			func(ctx context.Context, tx *db.Tx, r *http.Request, c *trace.Campaign) error {
-				_, err := trace.SaveCampaign(ctx, tx, c)
-				return err
-			},
+			saveAs(trace.SaveCampaign),
 			func(c *trace.Campaign) string { return c.ID },
 			func(c *trace.Campaign) string { return "/campaigns/" + c.ID },
 			nil),
@@ -303,6 +292,15 @@ func deleteIncident(ctx context.Context, tx *db.Tx, id string) error {
 		}
 	}
 	return trace.DeleteIncident(ctx, tx, id)
+}
+
+// saveAs adapts a catalogue record's save function, which needs nothing
+// of the request, to a recordForm.
+func saveAs[T any](save func(context.Context, *db.Tx, *T) (revision.Outcome, error)) func(context.Context, *db.Tx, *http.Request, *T) error {
+	return func(ctx context.Context, tx *db.Tx, _ *http.Request, rec *T) error {
+		_, err := save(ctx, tx, rec)
+		return err
+	}
 }
 
 // resolver turns what a person types into the id of a record of kind that
