@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,7 +239,7 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	more := "&q=" + p.Search
+	more := "&q=" + url.QueryEscape(p.Search)
 	if page > 1 {
 		p.Prev = "?page=" + strconv.Itoa(page-1) + more
 	}
