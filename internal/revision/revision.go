@@ -56,11 +56,11 @@ var ignored = map[string]bool{"created": true, "updated": true}
 // delete) field by field through their JSON form, and appends a revision
 // when anything differs. It tells what it recorded.
 func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) (Outcome, error) {
-	oldFields, err := fields(before)
+	oldFields, err := Fields(before)
 	if err != nil {
 		return Unchanged, err
 	}
-	newFields, err := fields(after)
+	newFields, err := Fields(after)
 	if err != nil {
 		return Unchanged, err
 	}
@@ -106,7 +106,10 @@ func isNil(v any) bool {
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
-func fields(v any) (map[string]json.RawMessage, error) {
+// Fields is a record's JSON form as a map of fields; nil for no record.
+// Revisions compare records through it; the workspace and the API lay a
+// form or a request body over it.
+func Fields(v any) (map[string]json.RawMessage, error) {
 	if isNil(v) {
 		return nil, nil
 	}

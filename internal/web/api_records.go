@@ -159,7 +159,7 @@ func (s *Server) overlay(w http.ResponseWriter, r *http.Request, f *recordForm, 
 	if err := decode(w, r, &body); err != nil {
 		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
 	}
-	fields, err := jsonFields(stored)
+	fields, err := revision.Fields(stored)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
@@ -54,7 +56,7 @@ type fieldState struct {
 
 // statesOf reads a stored record's fields for the form.
 func statesOf(ctx context.Context, q db.Querier, fields []formField, rec any) ([]fieldState, error) {
-	values, err := jsonFields(rec)
+	values, err := revision.Fields(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +90,7 @@ func statesOf(ctx context.Context, q db.Querier, fields []formField, rec any) ([
 		case "bool":
 			st.Set["true"] = string(raw) == "true"
 		case "victims":
-			var v []struct {
-				OrganisationID string `json:"organisation_id"`
-				Role           string `json:"role"`
-			}
+			var v []trace.Victim
 			_ = json.Unmarshal(raw, &v)
 			var lines []string
 			for _, x := range v {
@@ -123,7 +122,7 @@ func statesFromPost(fields []formField, form url.Values) []fieldState {
 // fields a form does not show, such as the owner, are kept) and decodes
 // the result into rec. Problems of a field are added to its state.
 func fill(ctx context.Context, q db.Querier, states []fieldState, stored, rec any) (ok bool, err error) {
-	values, err := jsonFields(stored)
+	values, err := revision.Fields(stored)
 	if err != nil {
 		return false, err
 	}
@@ -238,7 +237,7 @@ func (st *fieldState) resolveLine(ctx context.Context, q db.Querier, line string
 	}
 	id, err = st.resolve(ctx, q, line)
 	if err != nil {
-		if _, ok := err.(notFound); ok {
+		if errors.As(err, new(notFound)) {
 			return "", err.Error(), nil
 		}
 		return "", "", err
@@ -249,11 +248,7 @@ func (st *fieldState) resolveLine(ctx context.Context, q db.Querier, line string
 // victims reads "organisation [role]" lines; the organisation is an id or
 // a name, the role one of the victim roles (victim when left out).
 func (st *fieldState) victims(ctx context.Context, q db.Querier) (any, string, error) {
-	type victim struct {
-		OrganisationID string `json:"organisation_id"`
-		Role           string `json:"role"`
-	}
-	out := []victim{}
+	out := []trace.Victim{}
 	for _, l := range lineSplit.Split(st.Text, -1) {
 		l = strings.TrimSpace(l)
 		if l == "" {
@@ -267,7 +262,7 @@ func (st *fieldState) victims(ctx context.Context, q db.Querier) (any, string, e
 		if err != nil || problem != "" {
 			return nil, problem, err
 		}
-		out = append(out, victim{id, role})
+		out = append(out, trace.Victim{OrganisationID: id, Role: role})
 	}
 	return out, "", nil
 }
@@ -299,15 +294,4 @@ func placeErrors(states []fieldState, errs validate.Errors) []string {
 		}
 	}
 	return rest
-}
-
-// jsonFields is a record's JSON form as a map of fields.
-func jsonFields(rec any) (map[string]json.RawMessage, error) {
-	body, err := json.Marshal(rec)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]json.RawMessage{}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	return out, dec.Decode(&out)
 }
