@@ -8,35 +8,24 @@ import (
 
 // VulnerableGroups are the kinds of organisation the report counts apart,
 // as docs/harm-method.md promises: each with the condition on organisations
-// (under the alias o) that selects it.
-var VulnerableGroups = []struct{ Key, Condition string }{
-	{"health care", "o.healthcare"},
-	{"humanitarian", "o.humanitarian"},
-	{"civil society, media, human rights", "o.civil_society"},
-	{"critical infrastructure", "o.critical_infrastructure <> ''"},
+// (under the alias o) that selects it in SQL, and the same test on a
+// loaded organisation.
+var VulnerableGroups = []struct {
+	Key, Condition string
+	Has            func(o *trace.Organisation) bool
+}{
+	{"health care", "o.healthcare", func(o *trace.Organisation) bool { return o.Healthcare }},
+	{"humanitarian", "o.humanitarian", func(o *trace.Organisation) bool { return o.Humanitarian }},
+	{"civil society, media, human rights", "o.civil_society", func(o *trace.Organisation) bool { return o.CivilSociety }},
+	{"critical infrastructure", "o.critical_infrastructure <> ''", func(o *trace.Organisation) bool { return o.CriticalInfrastructure != "" }},
 }
 
 // GroupsOf lists the vulnerable groups an organisation belongs to.
 func GroupsOf(o *trace.Organisation) []string {
 	var out []string
 	for _, g := range VulnerableGroups {
-		switch g.Key {
-		case "health care":
-			if o.Healthcare {
-				out = append(out, g.Key)
-			}
-		case "humanitarian":
-			if o.Humanitarian {
-				out = append(out, g.Key)
-			}
-		case "civil society, media, human rights":
-			if o.CivilSociety {
-				out = append(out, g.Key)
-			}
-		case "critical infrastructure":
-			if o.CriticalInfrastructure != "" {
-				out = append(out, g.Key)
-			}
+		if g.Has(o) {
+			out = append(out, g.Key)
 		}
 	}
 	return out

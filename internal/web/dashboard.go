@@ -351,7 +351,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	if name != "incidents" {
 		return s.notFound(w, r)
 	}
-	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": "application/stix+json;version=2.1"}
+	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": stixMedia}
 	ext := map[string]string{"csv": "csv", "json": "jsonl", "stix": "json"}
 	if types[format] == "" {
 		return s.notFound(w, r)
