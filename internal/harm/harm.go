@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -36,6 +37,7 @@ type Harm struct {
 	Certainty   string    `json:"certainty"`
 	Description string    `json:"description,omitempty"`
 	SourceIDs   []string  `json:"source_ids"`
+	access.Marking
 	Created     time.Time `json:"created,omitzero"`
 	Updated     time.Time `json:"updated,omitzero"`
 }
@@ -63,6 +65,7 @@ func (h *Harm) Normalise() {
 	}
 	h.DataTypes = sortedSet(h.DataTypes)
 	h.SourceIDs = sortedSet(h.SourceIDs)
+	h.Marking.Normalise(trace.DefaultTLP)
 	h.Description = strings.TrimSpace(h.Description)
 }
 
@@ -114,6 +117,7 @@ func (h *Harm) Validate() error {
 	if len(h.SourceIDs) == 0 {
 		errs.Add("source_ids", "a harm figure cites at least one source")
 	}
+	errs.Check("tlp", h.Marking.Check())
 	return errs.Err()
 }
 
@@ -165,7 +169,13 @@ func Save(ctx context.Context, tx *db.Tx, h *Harm) (revision.Outcome, error) {
 	if old != nil {
 		tx.Touch(old.IncidentID)
 	}
-	return outcome, put(ctx, tx, h, old != nil)
+	if err := put(ctx, tx, h, old != nil); err != nil {
+		return revision.Unchanged, err
+	}
+	if old == nil || !slices.Equal(old.SharedWith, h.SharedWith) || !slices.Equal(old.Readers, h.Readers) {
+		return outcome, access.SaveShares(ctx, tx, h.ID, h.Marking, old != nil)
+	}
+	return outcome, nil
 }
 
 func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
@@ -174,15 +184,16 @@ func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
 	if h.OrganisationID != "" {
 		org = h.OrganisationID
 	}
-	args := []any{h.IncidentID, org, h.Category, h.Indicator, h.Min, h.Max, h.Unit, h.Certainty, h.Description, now, h.ID}
+	args := []any{h.IncidentID, org, h.Category, h.Indicator, h.Min, h.Max, h.Unit, h.Certainty, h.Description, h.TLP, h.Owner, now, h.ID}
 	var err error
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE harms SET incident_id = ?, organisation_id = ?, category = ?, indicator = ?,
-			min_value = ?, max_value = ?, unit = ?, certainty = ?, description = ?, updated_at = ? WHERE id = ?`, args...)
+			min_value = ?, max_value = ?, unit = ?, certainty = ?, description = ?, tlp = ?, owner_team = ?, updated_at = ?
+			WHERE id = ?`, args...)
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO harms (incident_id, organisation_id, category, indicator, min_value,
-			max_value, unit, certainty, description, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			max_value, unit, certainty, description, tlp, owner_team, updated_at, id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
 	}
 	if err != nil {
 		return fmt.Errorf("save harm %s: %w", h.ID, err)
@@ -203,12 +214,14 @@ func Delete(ctx context.Context, tx *db.Tx, id string) error {
 		return err
 	}
 	tx.Touch(old.IncidentID)
-	_, err = tx.Exec(ctx, `DELETE FROM harms WHERE id = ?`, id)
-	return err
+	if _, err = tx.Exec(ctx, `DELETE FROM harms WHERE id = ?`, id); err != nil {
+		return err
+	}
+	return access.DeleteShares(ctx, tx, id)
 }
 
 const columns = `id, incident_id, organisation_id, category, indicator, min_value, max_value, unit, certainty,
-	description, created_at, updated_at`
+	description, tlp, owner_team, created_at, updated_at`
 
 func scan(row interface{ Scan(...any) error }) (*Harm, error) {
 	var h Harm
@@ -216,7 +229,7 @@ func scan(row interface{ Scan(...any) error }) (*Harm, error) {
 	var lo, hi sql.NullInt64
 	var created, updated string
 	err := row.Scan(&h.ID, &h.IncidentID, &org, &h.Category, &h.Indicator, &lo, &hi, &h.Unit, &h.Certainty,
-		&h.Description, &created, &updated)
+		&h.Description, &h.TLP, &h.Owner, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -237,8 +250,13 @@ func loadLists(ctx context.Context, q db.Querier, h *Harm) error {
 	if h.DataTypes, err = db.Column[string](ctx, q, `SELECT data_type FROM harm_data_types WHERE harm_id = ? ORDER BY data_type`, h.ID); err != nil {
 		return err
 	}
-	h.SourceIDs, err = db.Column[string](ctx, q, `SELECT source_id FROM harm_sources WHERE harm_id = ? ORDER BY source_id`, h.ID)
-	return err
+	if h.SourceIDs, err = db.Column[string](ctx, q, `SELECT source_id FROM harm_sources WHERE harm_id = ? ORDER BY source_id`, h.ID); err != nil {
+		return err
+	}
+	if h.TLP == "amber" || h.TLP == "red" {
+		return access.LoadShares(ctx, q, h.ID, &h.Marking)
+	}
+	return nil
 }
 
 // Get returns the harm with id, or db.ErrNotFound.

@@ -112,8 +112,18 @@ func File(ctx context.Context, tx *db.Tx, file string, opts Options, sum *interc
 	return interchange.Write(ctx, tx, file, doc, sum, tell)
 }
 
-// Decode reads data of a known format into a Document.
+// Decode reads data of a known format into a Document, each record with
+// its marking settled (interchange.SettleMarkings).
 func Decode(data []byte, file, format string, opts Options, sum *interchange.Summary) (*interchange.Document, error) {
+	doc, err := decode(data, file, format, opts, sum)
+	if err != nil {
+		return nil, err
+	}
+	doc.SettleMarkings(opts.TLP)
+	return doc, nil
+}
+
+func decode(data []byte, file, format string, opts Options, sum *interchange.Summary) (*interchange.Document, error) {
 	switch format {
 	case "harmtrace":
 		return interchange.DecodeNative(data, file)

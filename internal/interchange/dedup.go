@@ -1,7 +1,6 @@
 package interchange
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -197,26 +196,20 @@ func mergedInto(ctx context.Context, q db.Querier, id string) (string, error) {
 // incident that is certainly the same attack; it returns the id the
 // incident has in the store.
 func saveIncident(ctx context.Context, tx *db.Tx, in *trace.Incident, sum *Summary, guard *Guard) (string, revision.Outcome, error) {
-	if guard != nil && in.Owner == "" {
-		in.Owner = guard.Owner
-	}
 	if target, err := mergedInto(ctx, tx, in.ID); err != nil || target != "" {
 		if err != nil {
 			return "", revision.Unchanged, err
 		}
-		if ok, err := guard.reaches(ctx, tx, target); err != nil || !ok {
-			return in.ID, revision.Unchanged, cmp.Or(err, errOutOfReach)
+		if guard.writes(ctx, tx, target) {
+			outcome, err := mergeInto(ctx, tx, target, in)
+			return target, outcome, err
 		}
-		outcome, err := mergeInto(ctx, tx, target, in)
-		return target, outcome, err
+		// Merged before into an incident this uploader may not change:
+		// the upload keeps its own record.
 	}
-	if stored, err := trace.GetIncident(ctx, tx, in.ID); err == nil {
-		if ok, err := guard.reaches(ctx, tx, in.ID); err != nil || !ok {
-			return in.ID, revision.Unchanged, cmp.Or(err, errOutOfReach)
-		}
-		if guard != nil {
-			in.Owner = stored.Owner // an upload does not take an incident over
-		}
+	if _, err := trace.GetIncident(ctx, tx, in.ID); err == nil {
+		// The guard placed the id (an incident of the uploader's, or one
+		// it may read, whose change Write refuses).
 		outcome, err := trace.SaveIncident(ctx, tx, in)
 		return in.ID, outcome, err
 	} else if !errors.Is(err, db.ErrNotFound) {
@@ -242,6 +235,11 @@ func saveIncident(ctx context.Context, tx *db.Tx, in *trace.Incident, sum *Summa
 	var reasons []string
 	for _, c := range found {
 		m := judge(&probe, c)
+		if m.same && !guard.writes(ctx, tx, c.ID) {
+			// Certainly the same attack, but another team's: both stay,
+			// and the pair is proposed to an analyst.
+			m.same, m.possible = false, true
+		}
 		if m.same {
 			sum.Merged++
 			if _, err := tx.Exec(ctx, `INSERT INTO external_ids (system, external_id, record_kind, record_id) VALUES ('merged', ?, 'incident', ?)`,

@@ -5,18 +5,14 @@
 package interchange
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/harmtrace/harmtrace/internal/access"
-	"github.com/harmtrace/harmtrace/internal/db"
-	"github.com/harmtrace/harmtrace/internal/report"
 
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
-	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
 // Document is a set of records in harmtrace's own shape. It is also the
@@ -37,34 +33,14 @@ type Document struct {
 	Guard *Guard `json:"-"`
 }
 
-// Guard keeps an upload within its uploader's reach: stored incidents the
-// uploader may not see are neither updated, merged into, nor given harms
-// or attributions, and the incidents the upload brings belong to Owner.
-type Guard struct {
-	Viewer access.Viewer
-	Owner  string
-}
-
-// errOutOfReach is the same answer for a hidden incident and a missing
-// one that an upload may not create with this id, so it tells nothing.
-var errOutOfReach error = validate.Errors{{Field: "id", Message: "this incident id is already used by a record you may not change"}}
-
-// reaches reports whether the guard lets the write touch the incident id.
-func (g *Guard) reaches(ctx context.Context, q db.Querier, id string) (bool, error) {
-	if g == nil {
-		return true, nil
-	}
-	return report.Visible(ctx, q, g.Viewer, id)
-}
-
 // Object is a STIX object kept verbatim. Modelled objects were also turned
 // into records; the others live only here.
 type Object struct {
-	ID       string          `json:"id"`
-	Type     string          `json:"type"`
-	Modelled bool            `json:"modelled"`
-	TLP      string          `json:"tlp"`
-	Body     json.RawMessage `json:"body"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Modelled bool   `json:"modelled"`
+	access.Marking
+	Body json.RawMessage `json:"body"`
 }
 
 // FormatVersion is the value of the "harmtrace" key of a harmtrace JSON file.

@@ -3,17 +3,36 @@ package interchange
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
-// Load reads the store into a Document for export. With maxTLP set, only
-// incidents marked at most maxTLP are included, and with them only the
-// organisations, harms, attributions and sources they refer to: a victim
-// of a hidden incident is never named. progress, when not nil, is told how
-// many incidents there are and returns what is told of each one read.
+// Scope is what an export may contain: the records the viewer may read
+// whose marking is at most MaxTLP ("" for any).
+type Scope struct {
+	Viewer access.Viewer
+	MaxTLP string
+}
+
+// keeps reports whether a record with marking m is in the scope.
+func (s Scope) keeps(m access.Marking) bool {
+	return s.Viewer.Reads(m) && access.Within(m.TLP, s.MaxTLP)
+}
+
+// public reports whether the export leaves the installation as open data:
+// who owns a record and whom it is shared with are then left out.
+func (s Scope) public() bool { return s.MaxTLP == "clear" || s.Viewer.IsPublic() }
+
+// Load reads the store into a Document for the operator's export. With
+// maxTLP set, only records marked at most maxTLP are included, each by its
+// own marking; a reference to a record left out is dropped (a victim left
+// out is counted as undisclosed), so the document never names what it may
+// not contain. progress, when not nil, is told how many incidents there
+// are and returns what is told of each one read.
 func Load(ctx context.Context, q db.Querier, maxTLP string, progress func(total int) Progress) (*Document, error) {
 	ids, err := trace.IncidentIDs(ctx, q)
 	if err != nil {
@@ -23,24 +42,18 @@ func Load(ctx context.Context, q db.Querier, maxTLP string, progress func(total 
 	if progress != nil {
 		tell = progress(len(ids))
 	}
-	return load(ctx, q, maxTLP, ids, true, tell)
+	return load(ctx, q, Scope{Viewer: access.Operator, MaxTLP: maxTLP}, ids, true, tell)
 }
 
-// LoadIncidents reads the given incidents (those marked at most maxTLP)
-// with the records they refer to, for a download of a selection: only the
-// actors and campaigns they name come with them, and no kept STIX objects.
-func LoadIncidents(ctx context.Context, q db.Querier, maxTLP string, ids []string) (*Document, error) {
-	return load(ctx, q, maxTLP, ids, false, nil)
+// LoadIncidents reads the given incidents (those in scope) with the records
+// they refer to, for a download of a selection: only the actors and
+// campaigns they name come with them, and no kept STIX objects.
+func LoadIncidents(ctx context.Context, q db.Querier, scope Scope, ids []string) (*Document, error) {
+	return load(ctx, q, scope, ids, false, nil)
 }
 
-func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everything bool, tell Progress) (*Document, error) {
+func load(ctx context.Context, q db.Querier, scope Scope, ids []string, everything bool, tell Progress) (*Document, error) {
 	doc := &Document{}
-	orgs, sources := map[string]bool{}, map[string]bool{}
-	cite := func(list []string) {
-		for _, id := range list {
-			sources[id] = true
-		}
-	}
 	for _, id := range ids {
 		if tell != nil {
 			tell(1)
@@ -49,52 +62,39 @@ func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everyt
 		if err != nil {
 			return nil, err
 		}
-		if !Visible(in.TLP, maxTLP) {
+		if !scope.keeps(in.Marking) {
 			continue
 		}
-		if maxTLP == "clear" {
-			// Who owns an incident and who shares it are this
-			// installation's business, not open data.
-			in.Owner, in.SharedWith, in.Readers = "", nil, nil
-		}
 		doc.Incidents = append(doc.Incidents, *in)
-		cite(in.SourceIDs)
-		for _, v := range in.Victims {
-			orgs[v.OrganisationID] = true
-		}
 		harms, err := harm.OfIncident(ctx, q, id)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range harms {
-			cite(h.SourceIDs)
-			if h.OrganisationID != "" {
-				orgs[h.OrganisationID] = true
+			if scope.keeps(h.Marking) {
+				doc.Harms = append(doc.Harms, h)
 			}
 		}
-		doc.Harms = append(doc.Harms, harms...)
 		attrs, err := trace.AttributionsOf(ctx, q, id)
 		if err != nil {
 			return nil, err
 		}
-		for _, a := range attrs {
-			cite(a.SourceIDs)
-		}
-		doc.Attributions = append(doc.Attributions, attrs...)
+		doc.Attributions = append(doc.Attributions, keep(attrs, scope, func(a trace.Attribution) access.Marking { return a.Marking })...)
 	}
-	if err := loadCatalogue(ctx, q, doc, cite); err != nil {
+	if err := loadCatalogue(ctx, q, doc, scope); err != nil {
 		return nil, err
 	}
 	if !everything {
 		doc.keepReferenced()
 	}
-	restricted := maxTLP != "" || !everything
+	restricted := scope.MaxTLP != "" || !everything
+	orgs, sources := doc.referenced()
 	allOrgs, err := trace.ListOrganisations(ctx, q, 1<<31-1, 0)
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range allOrgs {
-		if !restricted || orgs[o.ID] {
+		if (!restricted || orgs[o.ID]) && scope.keeps(o.Marking) {
 			doc.Organisations = append(doc.Organisations, o)
 		}
 	}
@@ -110,12 +110,150 @@ func load(ctx context.Context, q db.Querier, maxTLP string, ids []string, everyt
 		if err != nil {
 			return nil, err
 		}
-		doc.Sources = append(doc.Sources, *s)
+		if scope.keeps(s.Marking) {
+			doc.Sources = append(doc.Sources, *s)
+		}
 	}
 	if everything {
-		doc.Objects, err = LoadObjects(ctx, q, maxTLP)
+		objects, err := LoadObjects(ctx, q, "")
+		if err != nil {
+			return nil, err
+		}
+		doc.Objects = keep(objects, scope, func(o Object) access.Marking { return o.Marking })
 	}
-	return doc, err
+	doc.redact()
+	if scope.public() {
+		doc.forPublic()
+	}
+	return doc, nil
+}
+
+func keep[T any](records []T, scope Scope, marking func(T) access.Marking) []T {
+	var out []T
+	for _, r := range records {
+		if scope.keeps(marking(r)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// referenced returns the organisations and sources the document's
+// incidents, harms and attributions name.
+func (doc *Document) referenced() (orgs, sources map[string]bool) {
+	orgs, sources = map[string]bool{}, map[string]bool{}
+	cite := func(list []string) {
+		for _, id := range list {
+			sources[id] = true
+		}
+	}
+	for _, in := range doc.Incidents {
+		cite(in.SourceIDs)
+		for _, v := range in.Victims {
+			orgs[v.OrganisationID] = true
+		}
+	}
+	for _, h := range doc.Harms {
+		cite(h.SourceIDs)
+		if h.OrganisationID != "" {
+			orgs[h.OrganisationID] = true
+		}
+	}
+	for _, a := range doc.Attributions {
+		cite(a.SourceIDs)
+	}
+	return orgs, sources
+}
+
+// redact drops every reference to a record the document does not hold:
+// the reader may not see it. A victim dropped is counted as undisclosed; an
+// attribution whose actor, incident or campaign is left out goes with it.
+func (doc *Document) redact() {
+	has := map[string]bool{}
+	for _, o := range doc.Organisations {
+		has[o.ID] = true
+	}
+	for _, s := range doc.Sources {
+		has[s.ID] = true
+	}
+	for _, a := range doc.Actors {
+		has[a.ID] = true
+	}
+	for _, c := range doc.Campaigns {
+		has[c.ID] = true
+	}
+	for _, in := range doc.Incidents {
+		has[in.ID] = true
+	}
+	present := func(ids []string) []string {
+		return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !has[id] })
+	}
+	for i := range doc.Incidents {
+		in := &doc.Incidents[i]
+		in.SourceIDs = present(in.SourceIDs)
+		kept := in.Victims[:0:0]
+		for _, v := range in.Victims {
+			if has[v.OrganisationID] {
+				kept = append(kept, v)
+			} else {
+				in.UndisclosedVictims++
+			}
+		}
+		in.Victims = kept
+		if in.CampaignID != "" && !has[in.CampaignID] {
+			in.CampaignID = ""
+		}
+	}
+	harms := doc.Harms[:0:0]
+	for _, h := range doc.Harms {
+		if !has[h.IncidentID] {
+			continue
+		}
+		h.SourceIDs = present(h.SourceIDs)
+		if h.OrganisationID != "" && !has[h.OrganisationID] {
+			h.OrganisationID = ""
+		}
+		harms = append(harms, h)
+	}
+	doc.Harms = harms
+	attrs := doc.Attributions[:0:0]
+	for _, a := range doc.Attributions {
+		if !has[a.ActorID] || (a.IncidentID != "" && !has[a.IncidentID]) || (a.CampaignID != "" && !has[a.CampaignID]) {
+			continue
+		}
+		a.SourceIDs = present(a.SourceIDs)
+		attrs = append(attrs, a)
+	}
+	doc.Attributions = attrs
+}
+
+// forPublic leaves out who owns each record and whom it is shared with:
+// this installation's business, not open data.
+func (doc *Document) forPublic() {
+	for i := range doc.Incidents {
+		doc.Incidents[i].Marking = doc.Incidents[i].Public()
+	}
+	for i := range doc.Harms {
+		doc.Harms[i].Marking = doc.Harms[i].Public()
+	}
+	for i := range doc.Attributions {
+		doc.Attributions[i].Marking = doc.Attributions[i].Public()
+	}
+	for i := range doc.Organisations {
+		doc.Organisations[i].Marking = doc.Organisations[i].Public()
+	}
+	for i := range doc.Sources {
+		doc.Sources[i].Marking = doc.Sources[i].Public()
+	}
+	for i := range doc.Actors {
+		doc.Actors[i].Marking = doc.Actors[i].Public()
+	}
+	for i := range doc.Campaigns {
+		doc.Campaigns[i].Marking = doc.Campaigns[i].Public()
+	}
+	for i := range doc.Objects {
+		doc.Objects[i].Marking = doc.Objects[i].Public()
+	}
 }
 
 // keepReferenced drops the actors, campaigns and campaign attributions that
@@ -156,14 +294,14 @@ func (doc *Document) keepReferenced() {
 	doc.Campaigns = keptCampaigns
 }
 
-// loadCatalogue adds actors, campaigns and campaign attributions: they
-// describe attackers, not victims, and carry no marking of their own.
-func loadCatalogue(ctx context.Context, q db.Querier, doc *Document, cite func([]string)) error {
+// loadCatalogue adds the actors, campaigns and campaign attributions in
+// scope.
+func loadCatalogue(ctx context.Context, q db.Querier, doc *Document, scope Scope) error {
 	actors, err := trace.ListActors(ctx, q, 1<<31-1, 0)
 	if err != nil {
 		return err
 	}
-	doc.Actors = actors
+	doc.Actors = keep(actors, scope, func(a trace.Actor) access.Marking { return a.Marking })
 	campaignIDs, err := db.Column[string](ctx, q, `SELECT id FROM campaigns ORDER BY id`)
 	if err != nil {
 		return err
@@ -173,15 +311,15 @@ func loadCatalogue(ctx context.Context, q db.Querier, doc *Document, cite func([
 		if err != nil {
 			return err
 		}
+		if !scope.keeps(c.Marking) {
+			continue
+		}
 		doc.Campaigns = append(doc.Campaigns, *c)
 		attrs, err := trace.AttributionsOf(ctx, q, id)
 		if err != nil {
 			return err
 		}
-		for _, a := range attrs {
-			cite(a.SourceIDs)
-		}
-		doc.Attributions = append(doc.Attributions, attrs...)
+		doc.Attributions = append(doc.Attributions, keep(attrs, scope, func(a trace.Attribution) access.Marking { return a.Marking })...)
 	}
 	return nil
 }

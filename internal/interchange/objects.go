@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/vocab"
@@ -19,19 +20,18 @@ func saveObject(ctx context.Context, tx *db.Tx, o *Object) (revision.Outcome, er
 	if o.ID == "" || o.Type == "" {
 		return revision.Unchanged, fmt.Errorf("field \"id\": a STIX object needs an id and a type")
 	}
-	if o.TLP == "" {
-		o.TLP = "amber"
-	}
+	o.Marking.Normalise("amber")
 	if err := vocab.TLP.Check(o.TLP); err != nil {
 		return revision.Unchanged, fmt.Errorf("field \"object_marking_refs\": %w", err)
 	}
 	sum := sha256.Sum256(o.Body)
 	digest := hex.EncodeToString(sum[:])
-	var oldDigest, oldTLP string
+	var oldDigest, oldTLP, oldOwner string
 	var modelled bool
-	err := tx.QueryRow(ctx, `SELECT sha256, tlp, modelled FROM stix_objects WHERE id = ?`, o.ID).Scan(&oldDigest, &oldTLP, &modelled)
+	err := tx.QueryRow(ctx, `SELECT sha256, tlp, owner_team, modelled FROM stix_objects WHERE id = ?`, o.ID).
+		Scan(&oldDigest, &oldTLP, &oldOwner, &modelled)
 	exists := err == nil
-	if exists && oldDigest == digest && oldTLP == o.TLP && modelled == o.Modelled {
+	if exists && oldDigest == digest && oldTLP == o.TLP && oldOwner == o.Owner && modelled == o.Modelled {
 		return revision.Unchanged, nil
 	}
 	outcome, err := recordObject(ctx, tx, o, exists, oldDigest, digest, oldTLP)
@@ -40,14 +40,17 @@ func saveObject(ctx context.Context, tx *db.Tx, o *Object) (revision.Outcome, er
 	}
 	now := tx.Stamp()
 	if exists {
-		_, err = tx.Exec(ctx, `UPDATE stix_objects SET type = ?, modelled = ?, tlp = ?, sha256 = ?, body = ?, updated_at = ? WHERE id = ?`,
-			o.Type, o.Modelled, o.TLP, digest, string(o.Body), now, o.ID)
+		_, err = tx.Exec(ctx, `UPDATE stix_objects SET type = ?, modelled = ?, tlp = ?, owner_team = ?, sha256 = ?, body = ?,
+			updated_at = ? WHERE id = ?`, o.Type, o.Modelled, o.TLP, o.Owner, digest, string(o.Body), now, o.ID)
 	} else {
-		_, err = tx.Exec(ctx, `INSERT INTO stix_objects (type, modelled, tlp, sha256, body, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.Type, o.Modelled, o.TLP, digest, string(o.Body), now, o.ID, now)
+		_, err = tx.Exec(ctx, `INSERT INTO stix_objects (type, modelled, tlp, owner_team, sha256, body, updated_at, id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.Type, o.Modelled, o.TLP, o.Owner, digest, string(o.Body), now, o.ID, now)
 	}
 	if err != nil {
 		return revision.Unchanged, fmt.Errorf("save STIX object %s: %w", o.ID, err)
+	}
+	if len(o.SharedWith) > 0 || len(o.Readers) > 0 || exists {
+		return outcome, access.SaveShares(ctx, tx, o.ID, o.Marking, exists)
 	}
 	return outcome, nil
 }
@@ -80,7 +83,7 @@ func quoted(s string) json.RawMessage { return json.RawMessage(`"` + s + `"`) }
 // LoadObjects returns the kept STIX objects whose marking is at most maxTLP
 // ("" for all), by id.
 func LoadObjects(ctx context.Context, q db.Querier, maxTLP string) ([]Object, error) {
-	rows, err := q.Query(ctx, `SELECT id, type, modelled, tlp, body FROM stix_objects ORDER BY id`)
+	rows, err := q.Query(ctx, `SELECT id, type, modelled, tlp, owner_team, body FROM stix_objects ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,7 @@ func LoadObjects(ctx context.Context, q db.Querier, maxTLP string) ([]Object, er
 	for rows.Next() {
 		var o Object
 		var body string
-		if err := rows.Scan(&o.ID, &o.Type, &o.Modelled, &o.TLP, &body); err != nil {
+		if err := rows.Scan(&o.ID, &o.Type, &o.Modelled, &o.TLP, &o.Owner, &body); err != nil {
 			return nil, err
 		}
 		if !Visible(o.TLP, maxTLP) {
@@ -98,7 +101,17 @@ func LoadObjects(ctx context.Context, q db.Querier, maxTLP string) ([]Object, er
 		o.Body = json.RawMessage(body)
 		out = append(out, o)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].TLP == "amber" || out[i].TLP == "red" {
+			if err := access.LoadShares(ctx, q, out[i].ID, &out[i].Marking); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // Visible reports whether a record marked tlp may be shown to a reader

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/report"
@@ -26,68 +27,107 @@ func (doc *Document) Len() int {
 // invalid record stops the write with an error naming file, record and
 // field; the caller's transaction then rolls everything back.
 func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summary, progress Progress) error {
+	if err := doc.Guard.prepare(ctx, tx, doc); err != nil {
+		return &validate.RecordError{File: file, Record: "upload", Err: err}
+	}
 	steps := []struct {
-		kind string
+		kind access.Kind
+		name string
 		n    int
+		// mark is the record's marking, id its id, save saves it.
+		mark func(i int) *access.Marking
+		id   func(i int) string
 		save func(i int) (id string, outcome revision.Outcome, err error)
 	}{
-		{"organisations", len(doc.Organisations), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Organisations[i]
-			ch, err := trace.SaveOrganisation(ctx, tx, r)
-			return r.ID, ch, err
-		}},
-		{"sources", len(doc.Sources), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Sources[i]
-			ch, err := trace.SaveSource(ctx, tx, r)
-			return r.ID, ch, err
-		}},
-		{"actors", len(doc.Actors), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Actors[i]
-			ch, err := trace.SaveActor(ctx, tx, r)
-			return r.ID, ch, err
-		}},
-		{"campaigns", len(doc.Campaigns), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Campaigns[i]
-			ch, err := trace.SaveCampaign(ctx, tx, r)
-			return r.ID, ch, err
-		}},
-		{"incidents", len(doc.Incidents), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Incidents[i]
-			id, ch, err := saveIncident(ctx, tx, r, sum, doc.Guard)
-			if err == nil && id != r.ID {
-				doc.redirect(r.ID, id)
-			}
-			return r.ID, ch, err
-		}},
-		{"attributions", len(doc.Attributions), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Attributions[i]
-			if err := doc.mayAttach(ctx, tx, r.IncidentID); err != nil {
-				return r.ID, revision.Unchanged, err
-			}
-			ch, err := trace.SaveAttribution(ctx, tx, r)
-			return r.ID, ch, err
-		}},
-		{"harms", len(doc.Harms), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Harms[i]
-			if err := doc.mayAttach(ctx, tx, r.IncidentID); err != nil {
-				return r.ID, revision.Unchanged, err
-			}
-			ch, err := harm.Save(ctx, tx, r)
-			return r.ID, ch, err
-		}},
-		{"stix objects", len(doc.Objects), func(i int) (string, revision.Outcome, error) {
-			r := &doc.Objects[i]
-			ch, err := saveObject(ctx, tx, r)
-			return r.ID, ch, err
-		}},
+		{access.Organisation, "organisations", len(doc.Organisations),
+			func(i int) *access.Marking { return &doc.Organisations[i].Marking },
+			func(i int) string { return doc.Organisations[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Organisations[i]
+				ch, err := trace.SaveOrganisation(ctx, tx, r)
+				return r.ID, ch, err
+			}},
+		{access.Source, "sources", len(doc.Sources),
+			func(i int) *access.Marking { return &doc.Sources[i].Marking },
+			func(i int) string { return doc.Sources[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Sources[i]
+				ch, err := trace.SaveSource(ctx, tx, r)
+				return r.ID, ch, err
+			}},
+		{access.Actor, "actors", len(doc.Actors),
+			func(i int) *access.Marking { return &doc.Actors[i].Marking },
+			func(i int) string { return doc.Actors[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Actors[i]
+				ch, err := trace.SaveActor(ctx, tx, r)
+				return r.ID, ch, err
+			}},
+		{access.Campaign, "campaigns", len(doc.Campaigns),
+			func(i int) *access.Marking { return &doc.Campaigns[i].Marking },
+			func(i int) string { return doc.Campaigns[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Campaigns[i]
+				ch, err := trace.SaveCampaign(ctx, tx, r)
+				return r.ID, ch, err
+			}},
+		{access.Incident, "incidents", len(doc.Incidents),
+			func(i int) *access.Marking { return &doc.Incidents[i].Marking },
+			func(i int) string { return doc.Incidents[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Incidents[i]
+				id, ch, err := saveIncident(ctx, tx, r, sum, doc.Guard)
+				if err == nil && id != r.ID {
+					doc.redirect(r.ID, id)
+				}
+				return r.ID, ch, err
+			}},
+		{access.Attribution, "attributions", len(doc.Attributions),
+			func(i int) *access.Marking { return &doc.Attributions[i].Marking },
+			func(i int) string { return doc.Attributions[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Attributions[i]
+				if err := doc.mayAttach(ctx, tx, r.IncidentID, r.CampaignID); err != nil {
+					return r.ID, revision.Unchanged, err
+				}
+				ch, err := trace.SaveAttribution(ctx, tx, r)
+				return r.ID, ch, err
+			}},
+		{access.Harm, "harms", len(doc.Harms),
+			func(i int) *access.Marking { return &doc.Harms[i].Marking },
+			func(i int) string { return doc.Harms[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Harms[i]
+				if err := doc.mayAttach(ctx, tx, r.IncidentID, ""); err != nil {
+					return r.ID, revision.Unchanged, err
+				}
+				ch, err := harm.Save(ctx, tx, r)
+				return r.ID, ch, err
+			}},
+		{access.Object, "stix objects", len(doc.Objects),
+			func(i int) *access.Marking { return &doc.Objects[i].Marking },
+			func(i int) string { return doc.Objects[i].ID },
+			func(i int) (string, revision.Outcome, error) {
+				r := &doc.Objects[i]
+				ch, err := saveObject(ctx, tx, r)
+				return r.ID, ch, err
+			}},
 	}
 	for _, step := range steps {
 		for i := 0; i < step.n; i++ {
-			id, outcome, err := step.save(i)
-			if err != nil {
-				return &validate.RecordError{File: file, Record: recordName(step.kind, i, id), Err: err}
+			readOnly, err := doc.settle(ctx, tx, step.kind, step.id(i), step.mark(i))
+			var id string
+			var outcome revision.Outcome
+			if err == nil {
+				id, outcome, err = step.save(i)
 			}
-			sum.count(step.kind, outcome)
+			if err == nil && readOnly && outcome != revision.Unchanged {
+				err = errReadOnly
+			}
+			if err != nil {
+				return &validate.RecordError{File: file, Record: recordName(step.name, i, id), Err: err}
+			}
+			sum.count(step.name, outcome)
 			if progress != nil {
 				progress(1)
 			}
@@ -96,13 +136,16 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 	return nil
 }
 
-// mayAttach refuses a harm or an attribution of an incident that the
-// guard keeps out of reach.
-func (doc *Document) mayAttach(ctx context.Context, tx *db.Tx, incidentID string) error {
+// mayAttach refuses a harm or an attribution of an incident or a campaign
+// the uploader may not change.
+func (doc *Document) mayAttach(ctx context.Context, tx *db.Tx, incidentID, campaignID string) error {
 	if doc.Guard == nil {
 		return nil
 	}
-	return report.MayAttach(ctx, tx, doc.Guard.Viewer, incidentID)
+	if err := report.MayAttach(ctx, tx, doc.Guard.Viewer, "incident_id", incidentID); err != nil {
+		return err
+	}
+	return report.MayAttach(ctx, tx, doc.Guard.Viewer, "campaign_id", campaignID)
 }
 
 // redirect points the document's harms and attributions of incident from

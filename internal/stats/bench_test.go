@@ -57,7 +57,7 @@ func BenchmarkDashboard(b *testing.B) {
 	// A signed-in user of the team that owns every synthetic amber incident
 	// (one in ten, stored without an owner): the aggregates up to green
 	// plus all those incidents' contributions, the worst case.
-	user := access.User("user--bench", "")
+	user := access.User("user--bench", "", "viewer")
 	signedIn := report.Filter{Viewer: &user}
 	bySector := report.Filter{MaxTLP: "clear", Sector: vocab.Sectors()[0]}
 	cases := []struct {

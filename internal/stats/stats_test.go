@@ -38,7 +38,7 @@ func load(t *testing.T, store *db.DB, tlp string, files ...string) {
 // viewers are signed-in users whose figures add restricted incidents to
 // the aggregates: Team A owns some amber incidents; the reader is named on
 // a red one; Team B sees clear and green only.
-var viewers = []access.Viewer{access.User("user--reader", "team--a"), access.User("user--other", "team--b")}
+var viewers = []access.Viewer{access.User("user--reader", "team--a", "viewer"), access.User("user--other", "team--b", "viewer")}
 
 // same checks that the aggregates give exactly the report a scan gives,
 // for marking limits and for signed-in viewers.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -22,6 +23,7 @@ type Actor struct {
 	Type          string    `json:"type"`
 	OriginCountry string    `json:"origin_country,omitempty"`
 	Description   string    `json:"description,omitempty"`
+	access.Marking
 	Created       time.Time `json:"created,omitzero"`
 	Updated       time.Time `json:"updated,omitzero"`
 }
@@ -36,6 +38,7 @@ func (a *Actor) Normalise() {
 	}
 	a.OriginCountry = strings.ToUpper(strings.TrimSpace(a.OriginCountry))
 	a.Description = strings.TrimSpace(a.Description)
+	a.Marking.Normalise(DefaultTLP)
 }
 
 // Validate names every field at fault.
@@ -47,10 +50,12 @@ func (a *Actor) Validate() error {
 	}
 	errs.Check("type", vocab.ActorTypes.Check(a.Type))
 	errs.Check("origin_country", checkCountry(a.OriginCountry))
+	checkMarking(&errs, a.Marking)
 	return errs.Err()
 }
 
-var actors = saver[Actor]{kind: "actor", get: GetActor, put: putActor}
+var actors = saver[Actor]{kind: "actor", get: GetActor, put: putActor,
+	mark: func(a *Actor) *access.Marking { return &a.Marking }}
 
 // SaveActor creates or updates an actor and tells what it did.
 func SaveActor(ctx context.Context, tx *db.Tx, a *Actor) (revision.Outcome, error) {
@@ -66,14 +71,14 @@ func SaveActor(ctx context.Context, tx *db.Tx, a *Actor) (revision.Outcome, erro
 
 func putActor(ctx context.Context, tx *db.Tx, a *Actor, exists bool) error {
 	now := tx.Stamp()
-	args := []any{a.Name, encodeList(a.Aliases), a.Type, a.OriginCountry, a.Description, now, a.ID}
+	args := []any{a.Name, encodeList(a.Aliases), a.Type, a.OriginCountry, a.Description, a.TLP, a.Owner, now, a.ID}
 	var err error
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE actors SET name = ?, aliases = ?, type = ?, origin_country = ?,
-			description = ?, updated_at = ? WHERE id = ?`, args...)
+			description = ?, tlp = ?, owner_team = ?, updated_at = ? WHERE id = ?`, args...)
 	} else {
-		_, err = tx.Exec(ctx, `INSERT INTO actors (name, aliases, type, origin_country, description, updated_at, id,
-			created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+		_, err = tx.Exec(ctx, `INSERT INTO actors (name, aliases, type, origin_country, description, tlp, owner_team,
+			updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
 	}
 	if err != nil {
 		return err
@@ -81,12 +86,12 @@ func putActor(ctx context.Context, tx *db.Tx, a *Actor, exists bool) error {
 	return saveNameKeys(ctx, tx, "actor", a.ID, append([]string{a.Name}, a.Aliases...))
 }
 
-const actorColumns = `id, name, aliases, type, origin_country, description, created_at, updated_at`
+const actorColumns = `id, name, aliases, type, origin_country, description, tlp, owner_team, created_at, updated_at`
 
 func scanActor(row interface{ Scan(...any) error }) (*Actor, error) {
 	var a Actor
 	var aliases, created, updated string
-	if err := row.Scan(&a.ID, &a.Name, &aliases, &a.Type, &a.OriginCountry, &a.Description, &created, &updated); err != nil {
+	if err := row.Scan(&a.ID, &a.Name, &aliases, &a.Type, &a.OriginCountry, &a.Description, &a.TLP, &a.Owner, &created, &updated); err != nil {
 		return nil, err
 	}
 	a.Aliases = decodeList(aliases)
@@ -100,7 +105,10 @@ func GetActor(ctx context.Context, q db.Querier, id string) (*Actor, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("actor %s: %w", id, db.ErrNotFound)
 	}
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	return a, loadShares(ctx, q, id, &a.Marking)
 }
 
 // ListActors returns actors ordered by name.
@@ -116,6 +124,9 @@ func ListActors(ctx context.Context, q db.Querier, limit, offset int) ([]Actor, 
 		if err != nil {
 			return nil, err
 		}
+		if err := loadShares(ctx, q, a.ID, &a.Marking); err != nil {
+			return nil, err
+		}
 		out = append(out, *a)
 	}
 	return out, rows.Err()
@@ -128,6 +139,7 @@ type Campaign struct {
 	FirstSeen   Date      `json:"first_seen,omitempty"`
 	LastSeen    Date      `json:"last_seen,omitempty"`
 	Description string    `json:"description,omitempty"`
+	access.Marking
 	Created     time.Time `json:"created,omitzero"`
 	Updated     time.Time `json:"updated,omitzero"`
 }
@@ -144,10 +156,12 @@ func (c *Campaign) Validate() error {
 	if c.FirstSeen != "" && c.LastSeen != "" && c.LastSeen < c.FirstSeen {
 		errs.Add("last_seen", "%s is before first_seen %s", c.LastSeen, c.FirstSeen)
 	}
+	checkMarking(&errs, c.Marking)
 	return errs.Err()
 }
 
-var campaigns = saver[Campaign]{kind: "campaign", get: GetCampaign, put: putCampaign}
+var campaigns = saver[Campaign]{kind: "campaign", get: GetCampaign, put: putCampaign,
+	mark: func(c *Campaign) *access.Marking { return &c.Marking }}
 
 // SaveCampaign creates or updates a campaign and tells what it did.
 func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (revision.Outcome, error) {
@@ -156,6 +170,7 @@ func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (revision.Outcome
 	}
 	c.Name = strings.TrimSpace(c.Name)
 	c.Description = strings.TrimSpace(c.Description)
+	c.Marking.Normalise(DefaultTLP)
 	if err := c.Validate(); err != nil {
 		return revision.Unchanged, err
 	}
@@ -164,14 +179,14 @@ func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (revision.Outcome
 
 func putCampaign(ctx context.Context, tx *db.Tx, c *Campaign, exists bool) error {
 	now := tx.Stamp()
-	args := []any{c.Name, string(c.FirstSeen), string(c.LastSeen), c.Description, now, c.ID}
+	args := []any{c.Name, string(c.FirstSeen), string(c.LastSeen), c.Description, c.TLP, c.Owner, now, c.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE campaigns SET name = ?, first_seen = ?, last_seen = ?, description = ?,
-			updated_at = ? WHERE id = ?`, args...)
+			tlp = ?, owner_team = ?, updated_at = ? WHERE id = ?`, args...)
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO campaigns (name, first_seen, last_seen, description, updated_at, id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+	_, err := tx.Exec(ctx, `INSERT INTO campaigns (name, first_seen, last_seen, description, tlp, owner_team, updated_at, id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
 	return err
 }
 
@@ -181,15 +196,18 @@ func GetCampaign(ctx context.Context, q db.Querier, id string) (*Campaign, error
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("campaign %s: %w", id, db.ErrNotFound)
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, loadShares(ctx, q, id, &c.Marking)
 }
 
-const campaignColumns = `id, name, first_seen, last_seen, description, created_at, updated_at`
+const campaignColumns = `id, name, first_seen, last_seen, description, tlp, owner_team, created_at, updated_at`
 
 func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	var c Campaign
 	var first, last, created, updated string
-	if err := row.Scan(&c.ID, &c.Name, &first, &last, &c.Description, &created, &updated); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &first, &last, &c.Description, &c.TLP, &c.Owner, &created, &updated); err != nil {
 		return nil, err
 	}
 	c.FirstSeen, c.LastSeen = Date(first), Date(last)

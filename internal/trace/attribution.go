@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -27,6 +28,7 @@ type Attribution struct {
 	// Confidence in estimative language (likely, very-likely, …).
 	Confidence string    `json:"confidence"`
 	SourceIDs  []string  `json:"source_ids"`
+	access.Marking
 	Created    time.Time `json:"created,omitzero"`
 	Updated    time.Time `json:"updated,omitzero"`
 }
@@ -49,6 +51,7 @@ func (a *Attribution) Validate() error {
 	if len(a.SourceIDs) == 0 {
 		errs.Add("source_ids", "an attribution cites at least one source")
 	}
+	checkMarking(&errs, a.Marking)
 	return errs.Err()
 }
 
@@ -67,7 +70,8 @@ func (a *Attribution) checkRefs(ctx context.Context, q db.Querier) error {
 	return errs.Err()
 }
 
-var attributions = saver[Attribution]{kind: "attribution", get: GetAttribution, put: putAttribution}
+var attributions = saver[Attribution]{kind: "attribution", get: GetAttribution, put: putAttribution,
+	mark: func(a *Attribution) *access.Marking { return &a.Marking }}
 
 // SaveAttribution creates or updates an attribution and reports whether
 // anything changed.
@@ -78,6 +82,7 @@ func SaveAttribution(ctx context.Context, tx *db.Tx, a *Attribution) (revision.O
 	a.AttributedBy = strings.TrimSpace(a.AttributedBy)
 	a.Basis = strings.TrimSpace(a.Basis)
 	a.SourceIDs = sortedSet(a.SourceIDs)
+	a.Marking.Normalise(DefaultTLP)
 	if err := a.Validate(); err != nil {
 		return revision.Unchanged, err
 	}
@@ -115,14 +120,16 @@ func nullable(s string) any {
 func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool) error {
 	now := tx.Stamp()
 	args := []any{nullable(a.IncidentID), nullable(a.CampaignID), a.ActorID, a.AttributedBy, string(a.AttributedOn),
-		a.Basis, a.Confidence, now, a.ID}
+		a.Basis, a.Confidence, a.TLP, a.Owner, now, a.ID}
 	var err error
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE attributions SET incident_id = ?, campaign_id = ?, actor_id = ?,
-			attributed_by = ?, attributed_on = ?, basis = ?, confidence = ?, updated_at = ? WHERE id = ?`, args...)
+			attributed_by = ?, attributed_on = ?, basis = ?, confidence = ?, tlp = ?, owner_team = ?, updated_at = ?
+			WHERE id = ?`, args...)
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO attributions (incident_id, campaign_id, actor_id, attributed_by,
-			attributed_on, basis, confidence, updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			attributed_on, basis, confidence, tlp, owner_team, updated_at, id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			append(args, now)...)
 	}
 	if err != nil {
@@ -132,13 +139,13 @@ func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool)
 }
 
 const attributionColumns = `id, incident_id, campaign_id, actor_id, attributed_by, attributed_on, basis,
-	confidence, created_at, updated_at`
+	confidence, tlp, owner_team, created_at, updated_at`
 
 func scanAttribution(row interface{ Scan(...any) error }) (*Attribution, error) {
 	var a Attribution
 	var incident, campaign sql.NullString
 	var on, created, updated string
-	err := row.Scan(&a.ID, &incident, &campaign, &a.ActorID, &a.AttributedBy, &on, &a.Basis, &a.Confidence, &created, &updated)
+	err := row.Scan(&a.ID, &incident, &campaign, &a.ActorID, &a.AttributedBy, &on, &a.Basis, &a.Confidence, &a.TLP, &a.Owner, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +164,10 @@ func GetAttribution(ctx context.Context, q db.Querier, id string) (*Attribution,
 		return nil, err
 	}
 	a.SourceIDs, err = db.Column[string](ctx, q, `SELECT source_id FROM attribution_sources WHERE attribution_id = ? ORDER BY source_id`, id)
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	return a, loadShares(ctx, q, id, &a.Marking)
 }
 
 // DeleteAttribution deletes an attribution, keeping its last version in

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -34,13 +35,11 @@ type Incident struct {
 	// Countries affected, ISO 3166-1 alpha-2.
 	Countries  []string `json:"countries,omitempty"`
 	CampaignID string   `json:"campaign_id,omitempty"`
-	TLP        string   `json:"tlp"`
-	// Owner is the team that owns the incident (amber, amber+strict);
-	// SharedWith the teams an amber incident is shared with; Readers the
-	// users a red incident names (internal/access).
-	Owner      string   `json:"owner,omitempty"`
-	SharedWith []string `json:"shared_with,omitempty"`
-	Readers    []string `json:"readers,omitempty"`
+	// Marking is who may read and write the incident (internal/access).
+	access.Marking
+	// UndisclosedVictims counts the victims a viewer may not see: a view
+	// of the incident names them "a victim not disclosed". Never stored.
+	UndisclosedVictims int `json:"undisclosed_victims,omitempty"`
 	// Articles are the offence articles (7–17) of the UN Convention against
 	// Cybercrime that the conduct falls under.
 	Articles  []int     `json:"convention_articles,omitempty"`
@@ -75,15 +74,11 @@ func (in *Incident) Normalise() {
 		in.Countries[i] = strings.ToUpper(strings.TrimSpace(c))
 	}
 	in.Countries = sortedSet(in.Countries)
-	if in.TLP == "" {
-		in.TLP = DefaultTLP
-	}
-	in.TLP = strings.ToLower(in.TLP)
+	in.Marking.Normalise(DefaultTLP)
+	in.UndisclosedVictims = 0
 	slices.Sort(in.Articles)
 	in.Articles = slices.Compact(in.Articles)
 	in.SourceIDs = sortedSet(in.SourceIDs)
-	in.SharedWith = sortedSet(in.SharedWith)
-	in.Readers = sortedSet(in.Readers)
 }
 
 func sortedSet(v []string) []string {
@@ -119,7 +114,7 @@ func (in *Incident) Validate() error {
 	for i, c := range in.Countries {
 		errs.Check(fmt.Sprintf("countries[%d]", i), checkCountry(c))
 	}
-	errs.Check("tlp", vocab.TLP.Check(in.TLP))
+	checkMarking(&errs, in.Marking)
 	for i, a := range in.Articles {
 		if _, ok := vocab.LookupArticle(a); !ok {
 			errs.Add(fmt.Sprintf("convention_articles[%d]", i), "%d is not an offence article of the UN Convention against Cybercrime (7–17)", a)
@@ -158,7 +153,8 @@ func MustExist(ctx context.Context, q db.Querier, table, id string) error {
 	return nil
 }
 
-var incidents = saver[Incident]{kind: "incident", get: GetIncident, put: putIncident}
+var incidents = saver[Incident]{kind: "incident", get: GetIncident, put: putIncident,
+	mark: func(in *Incident) *access.Marking { return &in.Marking }}
 
 // SaveIncident creates or updates an incident with its victims, countries,
 // attack types, articles and sources, and tells what it did.
@@ -230,18 +226,6 @@ func putIncidentLinks(ctx context.Context, tx *db.Tx, in *Incident, exists bool)
 		return err
 	}
 	if exists {
-		if _, err := tx.Exec(ctx, `DELETE FROM incident_access WHERE incident_id = ?`, in.ID); err != nil {
-			return err
-		}
-	}
-	for kind, principals := range map[string][]string{"team": in.SharedWith, "user": in.Readers} {
-		for _, p := range principals {
-			if _, err := tx.Exec(ctx, `INSERT INTO incident_access (incident_id, kind, principal) VALUES (?, ?, ?)`, in.ID, kind, p); err != nil {
-				return err
-			}
-		}
-	}
-	if exists {
 		if _, err := tx.Exec(ctx, `DELETE FROM incident_victims WHERE incident_id = ?`, in.ID); err != nil {
 			return err
 		}
@@ -293,10 +277,7 @@ func loadIncidentLinks(ctx context.Context, q db.Querier, in *Incident) error {
 	if in.SourceIDs, err = db.Column[string](ctx, q, `SELECT source_id FROM incident_sources WHERE incident_id = ? ORDER BY source_id`, in.ID); err != nil {
 		return err
 	}
-	if in.SharedWith, err = db.Column[string](ctx, q, `SELECT principal FROM incident_access WHERE incident_id = ? AND kind = 'team' ORDER BY principal`, in.ID); err != nil {
-		return err
-	}
-	if in.Readers, err = db.Column[string](ctx, q, `SELECT principal FROM incident_access WHERE incident_id = ? AND kind = 'user' ORDER BY principal`, in.ID); err != nil {
+	if err := loadShares(ctx, q, in.ID, &in.Marking); err != nil {
 		return err
 	}
 	rows, err := q.Query(ctx, `SELECT organisation_id, role FROM incident_victims WHERE incident_id = ? ORDER BY organisation_id, role`, in.ID)

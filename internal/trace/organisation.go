@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -33,6 +34,7 @@ type Organisation struct {
 	CriticalInfrastructure string    `json:"critical_infrastructure,omitempty"`
 	CivilSociety           bool      `json:"civil_society,omitempty"`
 	Description            string    `json:"description,omitempty"`
+	access.Marking
 	Created                time.Time `json:"created,omitzero"`
 	Updated                time.Time `json:"updated,omitzero"`
 }
@@ -52,6 +54,7 @@ func (o *Organisation) Normalise() {
 	o.Country = strings.ToUpper(strings.TrimSpace(o.Country))
 	o.CriticalInfrastructure = strings.TrimSpace(o.CriticalInfrastructure)
 	o.Description = strings.TrimSpace(o.Description)
+	o.Marking.Normalise(DefaultTLP)
 }
 
 // Validate names every field at fault.
@@ -71,6 +74,7 @@ func (o *Organisation) Validate() error {
 		errs.Add("naics", "%q is not a NAICS code (2 to 6 digits)", o.NAICS)
 	}
 	errs.Check("country", checkCountry(o.Country))
+	checkMarking(&errs, o.Marking)
 	return errs.Err()
 }
 
@@ -84,7 +88,8 @@ func checkCountry(code string) error {
 	return nil
 }
 
-var organisations = saver[Organisation]{kind: "organisation", get: GetOrganisation, put: putOrganisation}
+var organisations = saver[Organisation]{kind: "organisation", get: GetOrganisation, put: putOrganisation,
+	mark: func(o *Organisation) *access.Marking { return &o.Marking }}
 
 // SaveOrganisation creates or updates an organisation (a new id is given
 // when ID is empty) and tells what it did.
@@ -120,16 +125,16 @@ func DeleteOrganisation(ctx context.Context, tx *db.Tx, id string) error {
 func putOrganisation(ctx context.Context, tx *db.Tx, o *Organisation, exists bool) error {
 	now := tx.Stamp()
 	args := []any{o.Name, encodeList(o.Aliases), o.Kind, o.Sector, o.NAICS, o.Country, o.Humanitarian,
-		o.Healthcare, o.CriticalInfrastructure, o.CivilSociety, o.Description, now, o.ID}
+		o.Healthcare, o.CriticalInfrastructure, o.CivilSociety, o.Description, o.TLP, o.Owner, now, o.ID}
 	var err error
 	if exists {
 		_, err = tx.Exec(ctx, `UPDATE organisations SET name = ?, aliases = ?, kind = ?, sector = ?, naics = ?,
 			country = ?, humanitarian = ?, healthcare = ?, critical_infrastructure = ?, civil_society = ?,
-			description = ?, updated_at = ? WHERE id = ?`, args...)
+			description = ?, tlp = ?, owner_team = ?, updated_at = ? WHERE id = ?`, args...)
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO organisations (name, aliases, kind, sector, naics, country,
-			humanitarian, healthcare, critical_infrastructure, civil_society, description, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			humanitarian, healthcare, critical_infrastructure, civil_society, description, tlp, owner_team, updated_at, id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
 	}
 	if err != nil {
 		return err
@@ -138,13 +143,13 @@ func putOrganisation(ctx context.Context, tx *db.Tx, o *Organisation, exists boo
 }
 
 const organisationColumns = `id, name, aliases, kind, sector, naics, country, humanitarian, healthcare,
-	critical_infrastructure, civil_society, description, created_at, updated_at`
+	critical_infrastructure, civil_society, description, tlp, owner_team, created_at, updated_at`
 
 func scanOrganisation(row interface{ Scan(...any) error }) (*Organisation, error) {
 	var o Organisation
 	var aliases, created, updated string
 	err := row.Scan(&o.ID, &o.Name, &aliases, &o.Kind, &o.Sector, &o.NAICS, &o.Country, &o.Humanitarian,
-		&o.Healthcare, &o.CriticalInfrastructure, &o.CivilSociety, &o.Description, &created, &updated)
+		&o.Healthcare, &o.CriticalInfrastructure, &o.CivilSociety, &o.Description, &o.TLP, &o.Owner, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +164,10 @@ func GetOrganisation(ctx context.Context, q db.Querier, id string) (*Organisatio
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("organisation %s: %w", id, db.ErrNotFound)
 	}
-	return o, err
+	if err != nil {
+		return nil, err
+	}
+	return o, loadShares(ctx, q, id, &o.Marking)
 }
 
 // ListOrganisations returns organisations ordered by name.
@@ -174,6 +182,9 @@ func ListOrganisations(ctx context.Context, q db.Querier, limit, offset int) ([]
 		o, err := scanOrganisation(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list organisations: %w", err)
+		}
+		if err := loadShares(ctx, q, o.ID, &o.Marking); err != nil {
+			return nil, err
 		}
 		out = append(out, *o)
 	}

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
 // saver describes how one kind of record is read and written, so that every
@@ -19,6 +22,8 @@ type saver[T any] struct {
 	get  func(ctx context.Context, q db.Querier, id string) (*T, error)
 	// put writes rec; exists tells whether to update or insert.
 	put func(ctx context.Context, tx *db.Tx, rec *T, exists bool) error
+	// mark is the record's marking, whose sharing lists save keeps.
+	mark func(*T) *access.Marking
 }
 
 // save stores rec under id and tells what it did. Saving a record identical
@@ -35,6 +40,12 @@ func (s saver[T]) save(ctx context.Context, tx *db.Tx, id string, rec *T) (revis
 	if err := s.put(ctx, tx, rec, old != nil); err != nil {
 		return revision.Unchanged, fmt.Errorf("save %s %s: %w", s.kind, id, err)
 	}
+	m := s.mark(rec)
+	if old == nil || !slices.Equal(s.mark(old).SharedWith, m.SharedWith) || !slices.Equal(s.mark(old).Readers, m.Readers) {
+		if err := access.SaveShares(ctx, tx, id, *m, old != nil); err != nil {
+			return revision.Unchanged, fmt.Errorf("save %s %s: %w", s.kind, id, err)
+		}
+	}
 	return outcome, nil
 }
 
@@ -50,7 +61,7 @@ func (s saver[T]) remove(ctx context.Context, tx *db.Tx, id, table string) error
 	if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE id = ?", id); err != nil {
 		return fmt.Errorf("delete %s %s: %w", s.kind, id, err)
 	}
-	return nil
+	return access.DeleteShares(ctx, tx, id)
 }
 
 // saveNameKeys makes the record's matching keys those of its names.
@@ -107,4 +118,17 @@ func cleanList(v []string) []string {
 		}
 	}
 	return out
+}
+
+// loadShares reads the sharing lists of a record that can have them.
+func loadShares(ctx context.Context, q db.Querier, id string, m *access.Marking) error {
+	if m.TLP != "amber" && m.TLP != "red" {
+		return nil
+	}
+	return access.LoadShares(ctx, q, id, m)
+}
+
+// checkMarking names a marking's fault.
+func checkMarking(errs *validate.Errors, m access.Marking) {
+	errs.Check("tlp", m.Check())
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -28,6 +29,7 @@ type Source struct {
 	// judgement of the source and of the information it gives.
 	Reliability string    `json:"reliability"`
 	Credibility int       `json:"credibility"`
+	access.Marking
 	Created     time.Time `json:"created,omitzero"`
 	Updated     time.Time `json:"updated,omitzero"`
 }
@@ -48,6 +50,7 @@ func (s *Source) Normalise() {
 	if s.Title == "" {
 		s.Title = s.URL
 	}
+	s.Marking.Normalise(DefaultTLP)
 }
 
 // Validate names every field at fault.
@@ -68,10 +71,12 @@ func (s *Source) Validate() error {
 	if s.Credibility < 1 || s.Credibility > 6 {
 		errs.Add("credibility", "%d is not on the admiralty scale (1 confirmed … 6 cannot be judged)", s.Credibility)
 	}
+	checkMarking(&errs, s.Marking)
 	return errs.Err()
 }
 
-var sources = saver[Source]{kind: "source", get: GetSource, put: putSource}
+var sources = saver[Source]{kind: "source", get: GetSource, put: putSource,
+	mark: func(s *Source) *access.Marking { return &s.Marking }}
 
 // SaveSource creates or updates a source and tells what it did.
 func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (revision.Outcome, error) {
@@ -87,23 +92,23 @@ func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (revision.Outcome, er
 
 func putSource(ctx context.Context, tx *db.Tx, s *Source, exists bool) error {
 	now := tx.Stamp()
-	args := []any{s.URL, s.Title, s.Publisher, string(s.Published), s.Kind, s.Reliability, s.Credibility, now, s.ID}
+	args := []any{s.URL, s.Title, s.Publisher, string(s.Published), s.Kind, s.Reliability, s.Credibility, s.TLP, s.Owner, now, s.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE sources SET url = ?, title = ?, publisher = ?, published = ?, kind = ?,
-			reliability = ?, credibility = ?, updated_at = ? WHERE id = ?`, args...)
+			reliability = ?, credibility = ?, tlp = ?, owner_team = ?, updated_at = ? WHERE id = ?`, args...)
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO sources (url, title, publisher, published, kind, reliability, credibility,
-		updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+		tlp, owner_team, updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
 	return err
 }
 
-const sourceColumns = `id, url, title, publisher, published, kind, reliability, credibility, created_at, updated_at`
+const sourceColumns = `id, url, title, publisher, published, kind, reliability, credibility, tlp, owner_team, created_at, updated_at`
 
 func scanSource(row interface{ Scan(...any) error }) (*Source, error) {
 	var s Source
 	var published, created, updated string
-	err := row.Scan(&s.ID, &s.URL, &s.Title, &s.Publisher, &published, &s.Kind, &s.Reliability, &s.Credibility, &created, &updated)
+	err := row.Scan(&s.ID, &s.URL, &s.Title, &s.Publisher, &published, &s.Kind, &s.Reliability, &s.Credibility, &s.TLP, &s.Owner, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +123,10 @@ func GetSource(ctx context.Context, q db.Querier, id string) (*Source, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("source %s: %w", id, db.ErrNotFound)
 	}
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	return s, loadShares(ctx, q, id, &s.Marking)
 }
 
 // FindSourceByURL returns the id of a source with this URL, or "".

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,18 +108,16 @@ func (s *Server) apiListRecords(kind string) func(w http.ResponseWriter, r *http
 	}
 }
 
-// listSelection keeps a list of kind within the viewer's reach: an
-// organisation or a source named only by hidden incidents stays hidden.
-// Actors and campaigns are a catalogue anyone may see.
+// listSelection keeps a list of kind within the viewer's reach, as
+// internal/access decides for records of that kind.
 func listSelection(kind string, v access.Viewer, sel trace.Selection) trace.Selection {
-	switch kind {
-	case "organisations":
-		sel.Where, sel.Args = report.OrganisationCondition(v, "t")
-	case "sources":
-		sel.Where, sel.Args = report.SourceCondition(v, "t")
-	}
+	sel.Where, sel.Args = v.ConditionOf(kindOfList[kind], "t")
 	return sel
 }
+
+// kindOfList names the kind of record of each list.
+var kindOfList = map[string]access.Kind{"organisations": access.Organisation, "sources": access.Source,
+	"actors": access.Actor, "campaigns": access.Campaign}
 
 func listed[T any](w http.ResponseWriter, items []T, total, page, perPage int, err error) error {
 	if err != nil {
@@ -190,6 +189,12 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 	if fields := validate.Fields(err); fields != nil {
 		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_record", Message: "the record is not valid", Fields: fields})
 	}
+	if access.IsRefusal(err) {
+		return s.refused(w, r, err)
+	}
+	if errors.Is(err, access.ErrHidden) {
+		return writeJSON(w, http.StatusNotFound, noRecord)
+	}
 	if err != nil {
 		return err
 	}
@@ -217,8 +222,11 @@ func (s *Server) apiDeleteRecord(kind string) func(w http.ResponseWriter, r *htt
 			why = reason
 		}
 		err = s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
-			return f.remove(r.Context(), tx, id)
+			return deleteChecked(r.Context(), tx, r, id, f.remove)
 		})
+		if access.IsRefusal(err) {
+			return s.refused(w, r, err)
+		}
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,7 @@ func TestAPIScenarios(t *testing.T) {
 			}
 			tokens[role] = tok
 		}
-		src := &trace.Source{Title: "A source", Kind: "news"}
+		src := &trace.Source{Title: "A source", Kind: "news", TLP: "clear"}
 		if _, err := trace.SaveSource(ctx, tx, src); err != nil {
 			return err
 		}

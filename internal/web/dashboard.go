@@ -27,9 +27,15 @@ import (
 func accessOf(r *http.Request) *access.Viewer {
 	v := access.Public
 	if u := viewer(r); u != nil {
-		v = access.User(u.ID, u.TeamID)
+		v = access.User(u.ID, u.TeamID, u.Role)
 	}
 	return &v
+}
+
+// exportScope is what a download may hold: what the viewer may read, and
+// for the public only what is marked clear.
+func exportScope(r *http.Request) interchange.Scope {
+	return interchange.Scope{Viewer: *accessOf(r), MaxTLP: exportTLP(r)}
 }
 
 // exportTLP is the marking limit for writing a download: clear for the
@@ -343,7 +349,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportTLP(r), ids)
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), ids)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
@@ -50,34 +51,37 @@ func TestLeakMatrix(t *testing.T) {
 			}
 			users[u.email] = user
 		}
-		src := &trace.Source{Title: "test", Kind: "news"}
+		src := &trace.Source{Title: "test", Kind: "news", TLP: "clear"}
 		if _, err := trace.SaveSource(ctx, tx, src); err != nil {
 			return err
 		}
-		actor := &trace.Actor{Name: "Matrix Spider", Type: "criminal"}
+		actor := &trace.Actor{Name: "Matrix Spider", Type: "criminal", TLP: "clear"}
 		if _, err := trace.SaveActor(ctx, tx, actor); err != nil {
 			return err
 		}
 		actorID = actor.ID
 		for _, m := range marked {
-			org := &trace.Organisation{Name: m.victim, Kind: "healthcare-provider", Country: "FR", Sector: "Health"}
+			marking := access.Marking{TLP: m.tlp, Owner: users["owner@a.example"].TeamID}
+			if m.tlp == "amber" {
+				marking.SharedWith = []string{users["partner@b.example"].TeamID}
+			}
+			if m.tlp == "red" {
+				marking.Readers = []string{users["reader@c.example"].ID}
+			}
+			// The victim is named by this incident alone: it takes its marking.
+			org := &trace.Organisation{Name: m.victim, Kind: "healthcare-provider", Country: "FR", Sector: "Health", Marking: marking}
 			if _, err := trace.SaveOrganisation(ctx, tx, org); err != nil {
 				return err
 			}
 			in := &trace.Incident{Title: "Attack on " + m.victim, AttackTypes: []string{"ransomware"}, Determination: "confirmed",
-				Start: "2025-01", TLP: m.tlp, Owner: users["owner@a.example"].TeamID, Victims: []trace.Victim{{OrganisationID: org.ID}},
+				Start: "2025-01", Marking: marking, Victims: []trace.Victim{{OrganisationID: org.ID}},
 				SourceIDs: []string{src.ID}}
-			if m.tlp == "amber" {
-				in.SharedWith = []string{users["partner@b.example"].TeamID}
-			}
-			if m.tlp == "red" {
-				in.Readers = []string{users["reader@c.example"].ID}
-			}
 			if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
 				return err
 			}
 			ids[m.tlp] = in.ID
-			a := &trace.Attribution{IncidentID: in.ID, ActorID: actor.ID, AttributedBy: "test", Confidence: "likely", SourceIDs: []string{src.ID}}
+			a := &trace.Attribution{IncidentID: in.ID, ActorID: actor.ID, AttributedBy: "test", Confidence: "likely", SourceIDs: []string{src.ID},
+				Marking: marking}
 			if _, err := trace.SaveAttribution(ctx, tx, a); err != nil {
 				return err
 			}

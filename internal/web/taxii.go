@@ -123,7 +123,7 @@ func (s *Server) writeObjects(r *http.Request) ([]stixObject, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportTLP(r), ids)
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
@@ -137,6 +138,9 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 			http.Redirect(w, r, f.shown(rec), http.StatusSeeOther)
 			return nil
 		}
+		if access.IsRefusal(err) {
+			return s.refused(w, r, err)
+		}
 		fields := validate.Fields(err)
 		if fields == nil {
 			return err
@@ -170,8 +174,11 @@ func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	err = s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: reason}, func(tx *db.Tx) error {
-		return f.remove(r.Context(), tx, id)
+		return deleteChecked(r.Context(), tx, r, id, f.remove)
 	})
+	if access.IsRefusal(err) {
+		return s.refused(w, r, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
-	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
@@ -38,7 +37,8 @@ type recordForm struct {
 	remove func(ctx context.Context, tx *db.Tx, id string) error
 }
 
-// formOf builds a recordForm for records of type T.
+// formOf builds a recordForm for records of type T. Its save asks access
+// first (writeChecked), so the workspace and the API cannot forget it.
 func formOf[T any](kind, label string, fields []formField,
 	get func(context.Context, db.Querier, string) (*T, error),
 	save func(context.Context, *db.Tx, *http.Request, *T) error,
@@ -54,7 +54,7 @@ func formOf[T any](kind, label string, fields []formField,
 		},
 		get: func(ctx context.Context, q db.Querier, id string) (any, error) { return get(ctx, q, id) },
 		save: func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error {
-			return save(ctx, tx, r, rec.(*T))
+			return writeChecked(ctx, tx, r, rec, func() error { return save(ctx, tx, r, rec.(*T)) })
 		},
 		id:    func(rec any) string { return id(rec.(*T)) },
 		shown: func(rec any) string { return shown(rec.(*T)) },
@@ -123,19 +123,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			sources,
 		}, trace.GetIncident,
 			func(ctx context.Context, tx *db.Tx, r *http.Request, in *trace.Incident) error {
-				if in.ID == "" {
-					in.Owner = viewer(r).TeamID // a new incident belongs to its creator's organisation
-				}
-				if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
-					return err
-				}
-				// Refuse a marking that would hide the incident from the one
-				// who saves it: nobody could then see or correct the mistake.
-				ok, err := report.Visible(ctx, tx, *accessOf(r), in.ID)
-				if err == nil && !ok {
-					err = validate.Errors{{Field: "tlp", Message: fmt.Sprintf(
-						"with TLP:%s you would no longer see this incident: name yourself among the readers, or choose another marking", in.TLP)}}
-				}
+				_, err := trace.SaveIncident(ctx, tx, in)
 				return err
 			},
 			func(in *trace.Incident) string { return in.ID },
@@ -167,9 +155,6 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			sources,
 		}, harm.Get,
 			func(ctx context.Context, tx *db.Tx, r *http.Request, h *harm.Harm) error {
-				if err := report.MayAttach(ctx, tx, *accessOf(r), h.IncidentID); err != nil {
-					return err
-				}
 				_, err := harm.Save(ctx, tx, h)
 				return err
 			},
@@ -188,9 +173,6 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			sources,
 		}, trace.GetAttribution,
 			func(ctx context.Context, tx *db.Tx, r *http.Request, a *trace.Attribution) error {
-				if err := report.MayAttach(ctx, tx, *accessOf(r), a.IncidentID); err != nil {
-					return err
-				}
 				_, err := trace.SaveAttribution(ctx, tx, a)
 				return err
 			},

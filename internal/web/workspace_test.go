@@ -53,11 +53,11 @@ func newWorkSite(t *testing.T, store *db.DB) *workSite {
 				teamB = user.TeamID
 			}
 		}
-		src := &trace.Source{Title: "Team B's own notes", Kind: "victim-statement"}
+		src := &trace.Source{Title: "Team B's own notes", Kind: "victim-statement", Marking: access.Marking{TLP: "amber", Owner: teamB}}
 		if _, err := trace.SaveSource(ctx, tx, src); err != nil {
 			return err
 		}
-		org := &trace.Organisation{Name: site.victim, Kind: "ngo", Country: "GR"}
+		org := &trace.Organisation{Name: site.victim, Kind: "ngo", Country: "GR", Marking: access.Marking{TLP: "amber", Owner: teamB}}
 		if _, err := trace.SaveOrganisation(ctx, tx, org); err != nil {
 			return err
 		}
@@ -337,11 +337,11 @@ func TestWorkspaceImportAndDuplicates(t *testing.T) {
 	ctx := context.Background()
 	var first, second string
 	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
-		src := &trace.Source{Title: "dup source", Kind: "news"}
+		src := &trace.Source{Title: "dup source", Kind: "news", TLP: "clear"}
 		if _, err := trace.SaveSource(ctx, tx, src); err != nil {
 			return err
 		}
-		org := &trace.Organisation{Name: "Twin Clinic", Kind: "healthcare-provider", Country: "FR"}
+		org := &trace.Organisation{Name: "Twin Clinic", Kind: "healthcare-provider", Country: "FR", TLP: "clear"}
 		if _, err := trace.SaveOrganisation(ctx, tx, org); err != nil {
 			return err
 		}
@@ -465,7 +465,7 @@ func TestAPIRecords(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		site := newWorkSite(t, store)
 		a, b := "analyst@a.example", "analyst@b.example"
-		code, body := site.call(a, "POST", "/api/v1/sources", `{"title": "Ministry notice", "kind": "official-statement", "reliability": "A", "credibility": 1}`)
+		code, body := site.call(a, "POST", "/api/v1/sources", `{"title": "Ministry notice", "kind": "official-statement", "reliability": "A", "credibility": 1, "tlp": "clear"}`)
 		if code != 201 {
 			t.Fatalf("create source: %d %s", code, body)
 		}
@@ -499,8 +499,12 @@ func TestAPIRecords(t *testing.T) {
 			{"history names the author to members", "viewer@a.example", "GET", "/api/v1/revisions/" + in.ID, "", 200, `"author": "analyst@a.example"`},
 			{"source of a public incident", "", "GET", "/api/v1/sources/" + src.ID, "", 200, `"Ministry notice"`},
 			{"organisations listed", a, "GET", "/api/v1/organisations", "", 200, `"items"`},
-			{"actor created", a, "POST", "/api/v1/actors", `{"name": "Helpline Breakers", "type": "hacktivist"}`, 201, `"threat-actor--`},
+			{"actor created", a, "POST", "/api/v1/actors", `{"name": "Helpline Breakers", "type": "hacktivist", "tlp": "clear"}`, 201, `"threat-actor--`},
 			{"actors listed by name", "", "GET", "/api/v1/actors?q=breakers", "", 200, `"total": 1`},
+			{"an unmarked actor is amber, its team's", a, "POST", "/api/v1/actors", `{"name": "Quiet Breakers", "type": "hacktivist"}`, 201, `"tlp": "amber"`},
+			{"an amber actor is not public", "", "GET", "/api/v1/actors?q=quiet", "", 200, `"total": 0`},
+			{"nor another team's", b, "GET", "/api/v1/actors?q=quiet", "", 200, `"total": 0`},
+			{"its team lists it", a, "GET", "/api/v1/actors?q=quiet", "", 200, `"total": 1`},
 			{"campaign created", a, "POST", "/api/v1/campaigns", `{"name": "Winter of helplines"}`, 201, `"campaign--`},
 			{"harm on a visible incident", a, "POST", "/api/v1/harms", `{"incident_id": "` + in.ID + `", "indicator": "service-disruption-days", "min": 2, "max": 3, "source_ids": ["` + src.ID + `"]}`, 201, `"impact--`},
 			{"harm on a hidden incident", a, "POST", "/api/v1/harms", `{"incident_id": "` + site.hidden + `", "indicator": "service-disruption-days", "min": 2, "source_ids": ["` + src.ID + `"]}`, 422, `"field": "incident_id"`},

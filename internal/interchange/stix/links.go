@@ -74,6 +74,7 @@ func (r *reader) readImpact(o *object, incidentID string) error {
 		}
 	}
 	h.ID = o.ID
+	r.mark(o, &h.Marking)
 	if e == nil && len(o.ExternalReferences) == 0 {
 		// An impact that cites nothing rests on its incident's sources.
 		if i, ok := r.incs[h.IncidentID]; ok {
@@ -201,6 +202,8 @@ func (r *reader) readRelationship(o *object) error {
 			role = "victim"
 		}
 		r.addVictim(inc, dst, role)
+		// A victim named by a restricted relationship is as restricted.
+		r.mark(o, &r.doc.Organisations[r.orgs[dst]].Marking)
 	case (o.RelationshipType == "targets" || o.RelationshipType == "located-at") && isIncident && r.countryOf(dst) != "":
 		in := &r.doc.Incidents[inc]
 		in.Countries = append(in.Countries, r.countryOf(dst))
@@ -255,6 +258,7 @@ func (r *reader) readAttribution(o *object) error {
 		a.AttributedOn, _ = dateOf(when)
 	}
 	a.ID = o.ID
+	r.mark(o, &a.Marking)
 	a.SourceIDs = r.citations(o, e)
 	r.doc.Attributions = append(r.doc.Attributions, a)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
@@ -173,8 +174,19 @@ func (r *reader) readMarking(o *object) {
 	}
 }
 
-// tlpOf returns the most restrictive TLP marking of an object.
+// tlpOf returns the most restrictive TLP marking of an object, or the
+// default when it carries none.
 func (r *reader) tlpOf(o *object) string {
+	if t := r.ownTLP(o); t != "" {
+		return t
+	}
+	return r.opts.DefaultTLP
+}
+
+// ownTLP returns the most restrictive TLP marking an object carries, ""
+// when none: the record made of it then takes its referrers' marking or
+// the default (interchange.SettleMarkings).
+func (r *reader) ownTLP(o *object) string {
 	best := ""
 	rank := map[string]int{"clear": 0, "green": 1, "amber": 2, "amber+strict": 3, "red": 4}
 	for _, ref := range o.ObjectMarkingRefs {
@@ -186,10 +198,13 @@ func (r *reader) tlpOf(o *object) string {
 			best = t
 		}
 	}
-	if best == "" {
-		return r.opts.DefaultTLP
-	}
 	return best
+}
+
+// mark makes a record at least as strict as the object it was read from
+// (a record from harmtrace's extension carries a marking of its own).
+func (r *reader) mark(o *object, m *access.Marking) {
+	m.TLP = access.Stricter(m.TLP, r.ownTLP(o))
 }
 
 // keep stores the object verbatim; modelled says whether it also became a record.
@@ -377,6 +392,7 @@ func (r *reader) readIdentity(o *object, e *harmtraceExtension) (bool, error) {
 		}
 	}
 	org.ID = o.ID
+	r.mark(o, &org.Marking)
 	r.doc.Organisations = append(r.doc.Organisations, *org)
 	r.orgs[o.ID] = len(r.doc.Organisations) - 1
 	return true, nil
@@ -403,6 +419,7 @@ func (r *reader) readActor(o *object, e *harmtraceExtension) (bool, error) {
 		}
 	}
 	a.ID = o.ID
+	r.mark(o, &a.Marking)
 	r.doc.Actors = append(r.doc.Actors, a)
 	r.actors[o.ID] = true
 	return true, nil
@@ -425,6 +442,7 @@ func (r *reader) readCampaign(o *object, e *harmtraceExtension) (bool, error) {
 		}
 	}
 	c.ID = o.ID
+	r.mark(o, &c.Marking)
 	r.doc.Campaigns = append(r.doc.Campaigns, c)
 	r.camps[o.ID] = true
 	return true, nil
@@ -444,7 +462,7 @@ func (r *reader) readIncident(o *object, e *harmtraceExtension) (bool, error) {
 			return false, fmt.Errorf("harmtrace extension: %w", err)
 		}
 	} else {
-		in.Title, in.Summary, in.Determination, in.TLP = o.Name, o.Description, "suspected", r.tlpOf(o)
+		in.Title, in.Summary, in.Determination = o.Name, o.Description, "suspected"
 		var core struct {
 			Determination string   `json:"determination"`
 			IncidentTypes []string `json:"incident_types"`
@@ -465,6 +483,7 @@ func (r *reader) readIncident(o *object, e *harmtraceExtension) (bool, error) {
 		}
 	}
 	in.ID = o.ID
+	r.mark(o, &in.Marking)
 	in.SourceIDs = r.citations(o, e)
 	r.doc.Incidents = append(r.doc.Incidents, *in)
 	r.incs[o.ID] = len(r.doc.Incidents) - 1

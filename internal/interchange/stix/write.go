@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -109,13 +110,19 @@ func (wr *writer) mark(o obj, tlp string) {
 	wr.markings[tlp] = true
 }
 
-// catalogueTLP marks records without a marking of their own: clear in a
-// published export, unmarked otherwise.
-func (wr *writer) catalogueTLP() string {
-	if wr.maxTLP == "clear" {
-		return "clear"
+// catalogueTLP marks what harmtrace writes of the world's common facts (a
+// country's location): clear.
+func (wr *writer) catalogueTLP() string { return "clear" }
+
+// tlpOf is the marking of a written object.
+func (wr *writer) tlpOf(id string) string {
+	refs, _ := wr.out[id]["object_marking_refs"].([]string)
+	for _, r := range refs {
+		if t, ok := tlpIDs[r]; ok {
+			return t
+		}
 	}
-	return ""
+	return wr.catalogueTLP()
 }
 
 func (wr *writer) base(typ, id string, created, updated time.Time, record any, sourceIDs []string) obj {
@@ -163,7 +170,7 @@ func (wr *writer) records() {
 		if s := stixSector(org.Sector); s != "" {
 			o["sectors"] = []string{s}
 		}
-		wr.mark(o, wr.catalogueTLP())
+		wr.mark(o, org.TLP)
 		wr.put(o)
 		if org.Country != "" {
 			wr.link(org.ID, "located-at", wr.location(org.Country), "")
@@ -186,7 +193,7 @@ func (wr *writer) records() {
 				}
 			}
 		}
-		wr.mark(o, wr.catalogueTLP())
+		wr.mark(o, a.TLP)
 		wr.put(o)
 	}
 	for _, c := range wr.doc.Campaigns {
@@ -201,7 +208,7 @@ func (wr *writer) records() {
 		if s := dateStamp(c.LastSeen); s != "" {
 			o["last_seen"] = s
 		}
-		wr.mark(o, wr.catalogueTLP())
+		wr.mark(o, c.TLP)
 		wr.put(o)
 	}
 	harmsOf := map[string][]string{}
@@ -227,11 +234,7 @@ func (wr *writer) records() {
 		if s := dateStamp(a.AttributedOn); s != "" {
 			o["start_time"] = s
 		}
-		tlp, ok := wr.incTLP[a.IncidentID]
-		if !ok {
-			tlp = wr.catalogueTLP()
-		}
-		wr.mark(o, tlp)
+		wr.mark(o, a.TLP)
 		wr.put(o)
 	}
 }
@@ -318,7 +321,7 @@ func (wr *writer) impact(h harm.Harm) {
 	if (h.Indicator == "people-affected" || h.Indicator == "patients-affected") && h.Min != nil {
 		o["impacted_entity_counts"] = obj{"individual": *h.Min}
 	}
-	wr.mark(o, wr.incTLP[h.IncidentID])
+	wr.mark(o, h.TLP)
 	wr.put(o)
 }
 
@@ -350,11 +353,8 @@ func (wr *writer) link(source, typ, target, role string) {
 	if role != "" {
 		o["x_harmtrace_role"] = role
 	}
-	tlp, ok := wr.incTLP[source]
-	if !ok {
-		tlp = wr.catalogueTLP()
-	}
-	wr.mark(o, tlp)
+	// A link is as restricted as the stricter of its two ends.
+	wr.mark(o, access.Stricter(wr.tlpOf(source), wr.tlpOf(target)))
 	o["x_harmtrace_link"] = key
 	wr.put(o)
 }

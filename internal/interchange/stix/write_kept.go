@@ -115,17 +115,25 @@ func (wr *writer) upgrade(k obj) obj {
 	if k["type"] == "malware" && k["is_family"] == nil {
 		k["is_family"] = true // the 2.0 default meaning of a malware object
 	}
+	// The object's TLP is the one harmtrace settled at import (its own,
+	// or stricter): it replaces whatever TLP marking the original carried,
+	// so an object without one in its source is never written unmarked.
+	var out []string
 	if refs, ok := k["object_marking_refs"].([]any); ok {
-		var out []string
 		for _, r := range refs {
-			id, _ := r.(string)
-			if t, ok := tlpIDs[id]; ok {
-				wr.markings[t] = true
-				id = tlp2IDs[t]
+			if id, _ := r.(string); tlpIDs[id] == "" {
+				out = append(out, id)
 			}
-			out = append(out, id)
 		}
+	}
+	if t, _ := k["x_harmtrace_tlp"].(string); t != "" {
+		wr.markings[t] = true
+		out = append(out, tlp2IDs[t])
+	}
+	if len(out) > 0 {
 		k["object_marking_refs"] = out
+	} else {
+		delete(k, "object_marking_refs")
 	}
 	return k
 }

@@ -1,0 +1,180 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/harmtrace/harmtrace/internal/access"
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/validate"
+)
+
+// The workspace and the API save and delete records only through
+// writeChecked and deleteChecked, which ask internal/access: the stored
+// record must be one the viewer may write (else a Refusal, 403 with its
+// reason, or the answer a missing record gets); a new record belongs to
+// the viewer's team; a reference to a record the viewer may not read is
+// answered like one to a missing record; a harm or an attribution needs
+// the right to write its incident or campaign; and a marking that would
+// hide the record from the one who saves it is refused.
+
+// markingOf returns the marking of a record of any kind.
+func markingOf(rec any) *access.Marking {
+	switch r := rec.(type) {
+	case *trace.Incident:
+		return &r.Marking
+	case *harm.Harm:
+		return &r.Marking
+	case *trace.Attribution:
+		return &r.Marking
+	case *trace.Organisation:
+		return &r.Marking
+	case *trace.Source:
+		return &r.Marking
+	case *trace.Actor:
+		return &r.Marking
+	case *trace.Campaign:
+		return &r.Marking
+	}
+	panic(fmt.Sprintf("markingOf: %T carries no marking", rec))
+}
+
+// idOf returns the id of a record of any kind.
+func idOf(rec any) string {
+	switch r := rec.(type) {
+	case *trace.Incident:
+		return r.ID
+	case *harm.Harm:
+		return r.ID
+	case *trace.Attribution:
+		return r.ID
+	case *trace.Organisation:
+		return r.ID
+	case *trace.Source:
+		return r.ID
+	case *trace.Actor:
+		return r.ID
+	case *trace.Campaign:
+		return r.ID
+	}
+	return ""
+}
+
+// reference is a field of a record that names another record.
+type reference struct{ field, id string }
+
+// referencesOf lists the records a record names.
+func referencesOf(rec any) []reference {
+	var out []reference
+	add := func(field, id string) {
+		if id != "" {
+			out = append(out, reference{field, id})
+		}
+	}
+	sources := func(ids []string) {
+		for i, id := range ids {
+			add(fmt.Sprintf("source_ids[%d]", i), id)
+		}
+	}
+	switch r := rec.(type) {
+	case *trace.Incident:
+		for i, v := range r.Victims {
+			add(fmt.Sprintf("victims[%d].organisation_id", i), v.OrganisationID)
+		}
+		add("campaign_id", r.CampaignID)
+		sources(r.SourceIDs)
+	case *harm.Harm:
+		add("organisation_id", r.OrganisationID)
+		sources(r.SourceIDs)
+	case *trace.Attribution:
+		add("actor_id", r.ActorID)
+		sources(r.SourceIDs)
+	}
+	return out
+}
+
+// writeChecked runs save, the saving of rec by the request's viewer, after
+// asking access, and checks afterwards that the viewer still reads it.
+func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec any, save func() error) error {
+	v := *accessOf(r)
+	m := markingOf(rec)
+	isNew := true
+	if id := idOf(rec); id != "" {
+		stored, err := access.Lookup(ctx, tx, id)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			if err := access.Decide(v, access.Write, stored); err != nil {
+				return err
+			}
+			m.Owner, isNew = stored.Marking.Owner, false // a change does not move a record to another team
+		}
+	}
+	if isNew {
+		if err := v.MayCreate(); err != nil {
+			return err
+		}
+		m.Owner = v.TeamID // a new record belongs to its creator's team
+	}
+	for _, ref := range referencesOf(rec) {
+		ok, err := access.MayRead(ctx, tx, v, ref.id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return validate.Errors{{Field: ref.field, Message: fmt.Sprintf("no record with id %q", ref.id)}}
+		}
+	}
+	switch p := rec.(type) {
+	case *harm.Harm:
+		if err := report.MayAttach(ctx, tx, v, "incident_id", p.IncidentID); err != nil {
+			return err
+		}
+	case *trace.Attribution:
+		if err := report.MayAttach(ctx, tx, v, "incident_id", p.IncidentID); err != nil {
+			return err
+		}
+		if err := report.MayAttach(ctx, tx, v, "campaign_id", p.CampaignID); err != nil {
+			return err
+		}
+	}
+	if err := save(); err != nil {
+		return err
+	}
+	// Refuse a marking that would hide the record from the one who saves
+	// it: nobody could then see or correct the mistake.
+	ok, err := access.MayRead(ctx, tx, v, idOf(rec))
+	if err == nil && !ok {
+		err = validate.Errors{{Field: "tlp", Message: fmt.Sprintf(
+			"with TLP:%s you would no longer see this record: name yourself among the readers, or choose another marking", m.TLP)}}
+	}
+	return err
+}
+
+// deleteChecked deletes the record id after asking access.
+func deleteChecked(ctx context.Context, tx *db.Tx, r *http.Request, id string, remove func(context.Context, *db.Tx, string) error) error {
+	if err := access.Check(ctx, tx, *accessOf(r), access.Write, id); err != nil {
+		return err
+	}
+	return remove(ctx, tx, id)
+}
+
+// refused answers a write that access refused: 403 with its reason.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) error {
+	var refusal *access.Refusal
+	errors.As(err, &refusal)
+	if isAPI(r) {
+		return writeJSON(w, http.StatusForbidden, apiError{Code: "forbidden", Message: refusal.Reason})
+	}
+	return s.render(w, http.StatusForbidden, "error.html", s.page(r, "Not yours to change", map[string]any{"Message": refusal.Reason + "."}))
+}
+
+func isAPI(r *http.Request) bool {
+	return len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"
+}
