@@ -30,16 +30,16 @@ type Harm struct {
 	Indicator      string `json:"indicator"`
 	// Min and Max bound the figure; equal when exact, both nil when unknown,
 	// Max nil alone for "at least Min".
-	Min         *int64    `json:"min"`
-	Max         *int64    `json:"max"`
-	Unit        string    `json:"unit"`
-	DataTypes   []string  `json:"data_types,omitempty"`
-	Certainty   string    `json:"certainty"`
-	Description string    `json:"description,omitempty"`
-	SourceIDs   []string  `json:"source_ids"`
+	Min         *int64   `json:"min"`
+	Max         *int64   `json:"max"`
+	Unit        string   `json:"unit"`
+	DataTypes   []string `json:"data_types,omitempty"`
+	Certainty   string   `json:"certainty"`
+	Description string   `json:"description,omitempty"`
+	SourceIDs   []string `json:"source_ids"`
 	access.Marking
-	Created     time.Time `json:"created,omitzero"`
-	Updated     time.Time `json:"updated,omitzero"`
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 // Exact returns a pointer to n, for building exact figures.

@@ -17,15 +17,15 @@ import (
 
 // Actor is a threat actor: a state, a group or a person behind attacks.
 type Actor struct {
-	ID            string    `json:"id"`
-	Name          string    `json:"name"`
-	Aliases       []string  `json:"aliases,omitempty"`
-	Type          string    `json:"type"`
-	OriginCountry string    `json:"origin_country,omitempty"`
-	Description   string    `json:"description,omitempty"`
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Aliases       []string `json:"aliases,omitempty"`
+	Type          string   `json:"type"`
+	OriginCountry string   `json:"origin_country,omitempty"`
+	Description   string   `json:"description,omitempty"`
 	access.Marking
-	Created       time.Time `json:"created,omitzero"`
-	Updated       time.Time `json:"updated,omitzero"`
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 // Normalise trims text and upper-cases the country code.
@@ -134,14 +134,14 @@ func ListActors(ctx context.Context, q db.Querier, limit, offset int) ([]Actor, 
 
 // Campaign is a series of incidents run by the same actors for one aim.
 type Campaign struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	FirstSeen   Date      `json:"first_seen,omitempty"`
-	LastSeen    Date      `json:"last_seen,omitempty"`
-	Description string    `json:"description,omitempty"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	FirstSeen   Date   `json:"first_seen,omitempty"`
+	LastSeen    Date   `json:"last_seen,omitempty"`
+	Description string `json:"description,omitempty"`
 	access.Marking
-	Created     time.Time `json:"created,omitzero"`
-	Updated     time.Time `json:"updated,omitzero"`
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 // Validate names every field at fault.

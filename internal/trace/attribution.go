@@ -26,11 +26,11 @@ type Attribution struct {
 	AttributedOn Date   `json:"attributed_on,omitempty"`
 	Basis        string `json:"basis,omitempty"`
 	// Confidence in estimative language (likely, very-likely, …).
-	Confidence string    `json:"confidence"`
-	SourceIDs  []string  `json:"source_ids"`
+	Confidence string   `json:"confidence"`
+	SourceIDs  []string `json:"source_ids"`
 	access.Marking
-	Created    time.Time `json:"created,omitzero"`
-	Updated    time.Time `json:"updated,omitzero"`
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 // Validate names every field at fault.

@@ -31,12 +31,12 @@ type Organisation struct {
 	Healthcare   bool `json:"healthcare,omitempty"`
 	// CriticalInfrastructure names the type of critical infrastructure the
 	// organisation runs (energy, water, …); empty when it runs none.
-	CriticalInfrastructure string    `json:"critical_infrastructure,omitempty"`
-	CivilSociety           bool      `json:"civil_society,omitempty"`
-	Description            string    `json:"description,omitempty"`
+	CriticalInfrastructure string `json:"critical_infrastructure,omitempty"`
+	CivilSociety           bool   `json:"civil_society,omitempty"`
+	Description            string `json:"description,omitempty"`
 	access.Marking
-	Created                time.Time `json:"created,omitzero"`
-	Updated                time.Time `json:"updated,omitzero"`
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 var naicsPattern = regexp.MustCompile(`^[0-9]{2,6}$`)

@@ -27,11 +27,11 @@ type Source struct {
 	Kind      string `json:"kind"`
 	// Reliability (A–F) and Credibility (1–6) are the admiralty scale's
 	// judgement of the source and of the information it gives.
-	Reliability string    `json:"reliability"`
-	Credibility int       `json:"credibility"`
+	Reliability string `json:"reliability"`
+	Credibility int    `json:"credibility"`
 	access.Marking
-	Created     time.Time `json:"created,omitzero"`
-	Updated     time.Time `json:"updated,omitzero"`
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 // Normalise trims text and fills the admiralty scale's "cannot be judged"
