@@ -142,10 +142,18 @@ func (doc *Document) mayAttach(ctx context.Context, tx *db.Tx, incidentID, campa
 	if doc.Guard == nil {
 		return nil
 	}
-	if err := report.MayAttach(ctx, tx, doc.Guard.Viewer, "incident_id", incidentID); err != nil {
-		return err
+	for _, ref := range []struct{ field, id string }{{"incident_id", incidentID}, {"campaign_id", campaignID}} {
+		err := report.MayAttach(ctx, tx, doc.Guard.Viewer, ref.field, ref.id)
+		var refusal *access.Refusal
+		if errors.As(err, &refusal) {
+			// In a file, the refusal is the uploader's to fix, next to its field.
+			return validate.Errors{{Field: ref.field, Message: refusal.Reason}}
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return report.MayAttach(ctx, tx, doc.Guard.Viewer, "campaign_id", campaignID)
+	return nil
 }
 
 // redirect points the document's harms and attributions of incident from

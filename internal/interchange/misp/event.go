@@ -75,8 +75,9 @@ func ReadEvent(data []byte, file, defaultTLP string) (*interchange.Document, err
 	published, _ := trace.ParseDate(e.Date)
 	tlp := tlpOf(e.Tag, defaultTLP)
 	reliability, credibility := admiralty(e.Tag)
+	// Every record read from the event carries the event's marking.
 	src := trace.Source{ID: "source--" + uuid, Title: e.Info, Publisher: e.Orgc.Name, Published: published,
-		Kind: "threat-report", Reliability: reliability, Credibility: credibility}
+		Kind: "threat-report", Reliability: reliability, Credibility: credibility, TLP: tlp}
 	doc := &interchange.Document{Sources: []trace.Source{src}}
 	kept, err := keptEvent(body, uuid, e, tlp)
 	if err != nil {
@@ -92,6 +93,7 @@ func ReadEvent(data []byte, file, defaultTLP string) (*interchange.Document, err
 			if err != nil {
 				return nil, fmt.Errorf("%s: event %s: galaxy cluster %q: %w", file, e.UUID, c.Value, err)
 			}
+			a.TLP = tlp
 			doc.Actors = append(doc.Actors, a)
 		}
 	}
@@ -102,7 +104,7 @@ func ReadEvent(data []byte, file, defaultTLP string) (*interchange.Document, err
 			doc.Attributions = append(doc.Attributions, trace.Attribution{
 				ID: trace.DerivedID("relationship", "misp|"+uuid+"|"+a.ID), IncidentID: in.ID, ActorID: a.ID,
 				AttributedBy: orDefault(e.Orgc.Name, "MISP event author"), AttributedOn: published,
-				Basis: "threat-actor galaxy of MISP event " + e.UUID, Confidence: "unknown", SourceIDs: []string{src.ID}})
+				Basis: "threat-actor galaxy of MISP event " + e.UUID, Confidence: "unknown", SourceIDs: []string{src.ID}, TLP: tlp})
 		}
 	}
 	return doc, nil
