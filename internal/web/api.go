@@ -123,7 +123,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // routeAPI registers every endpoint of the table behind the role check.
-func (s *Server) routeAPI(mux *http.ServeMux) {
+func (s *Server) routeAPI(mux *router) {
 	for _, e := range s.endpoints() {
 		pattern := e.method + " " + e.path
 		if e.role == "" {

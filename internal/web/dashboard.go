@@ -313,6 +313,12 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, 
 }
 
 func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
+	if ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), r.PathValue("id")); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return s.notFound(w, r)
+	}
 	a, err := trace.GetActor(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
 		return s.notFound(w, r)
@@ -324,6 +330,12 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
+	if ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), r.PathValue("id")); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return s.notFound(w, r)
+	}
 	c, err := trace.GetCampaign(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
 		return s.notFound(w, r)

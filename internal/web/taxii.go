@@ -40,7 +40,7 @@ var taxiiCollection = map[string]any{
 	"can_read":    true, "can_write": false, "media_types": []string{stixMedia},
 }
 
-func (s *Server) routeTAXII(mux *http.ServeMux) {
+func (s *Server) routeTAXII(mux *router) {
 	id := taxiiCollection["id"].(string)
 	col := taxiiRoot + "collections/" + id + "/"
 	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request) error{

@@ -71,31 +71,11 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	}
 	s := &Server{store: store, log: log, pages: pages, limits: &limiter{failures: map[string][]time.Time{}},
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
-	static, _ := fs.Sub(staticFiles, "static")
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.Handle("GET /{$}", s.handle(s.home))
-	mux.Handle("GET /incidents", s.handle(s.incidents))
-	mux.Handle("GET /incidents/{id}", s.handle(s.incident))
-	mux.Handle("GET /actors/{id}", s.handle(s.actor))
-	mux.Handle("GET /campaigns/{id}", s.handle(s.campaign))
-	mux.Handle("GET /countries/{cc}", s.handle(s.country))
-	mux.Handle("GET /download/{file}", s.handle(s.download))
-	mux.Handle("GET /sign-in", s.handle(s.signInForm))
-	mux.Handle("POST /sign-in", s.handle(s.signIn))
-	mux.Handle("POST /sign-out", s.handle(s.signOut))
-	mux.Handle("GET /admin/audit", s.require("admin", s.auditPage))
-	mux.Handle("GET /check-request", s.handle(s.checkForm))
-	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
-	mux.Handle("GET /api", s.handle(s.apiDocs))
-	s.routeAPI(mux)
-	s.routeWorkspace(mux)
-	s.routeTAXII(mux)
+	mux := s.routes()
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
 	protect := http.NewCrossOriginProtection()
-	return securityHeaders(protect.Handler(s.withViewer(mux))), nil
+	return securityHeaders(protect.Handler(s.withViewer(mux.mux))), nil
 }
 
 // handle adapts a handler that returns an error: a bad request is shown to
@@ -184,4 +164,55 @@ func figure(lo, hi *int64) string {
 		return report.Number(*lo)
 	}
 	return report.Number(*lo) + "–" + report.Number(*hi)
+}
+
+// router is the server's ServeMux, which also remembers every pattern it
+// was given, so that a test can walk the whole route table (the access
+// matrix must cover every route).
+type router struct {
+	mux      *http.ServeMux
+	patterns []string
+}
+
+func (m *router) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.mux.Handle(pattern, h)
+}
+
+func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// routes registers every route of every surface: all of them are on this
+// one screen or in the route functions it calls.
+func (s *Server) routes() *router {
+	static, _ := fs.Sub(staticFiles, "static")
+	mux := &router{mux: http.NewServeMux()}
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /{$}", s.handle(s.home))
+	mux.Handle("GET /incidents", s.handle(s.incidents))
+	mux.Handle("GET /incidents/{id}", s.handle(s.incident))
+	mux.Handle("GET /actors/{id}", s.handle(s.actor))
+	mux.Handle("GET /campaigns/{id}", s.handle(s.campaign))
+	mux.Handle("GET /countries/{cc}", s.handle(s.country))
+	mux.Handle("GET /download/{file}", s.handle(s.download))
+	mux.Handle("GET /sign-in", s.handle(s.signInForm))
+	mux.Handle("POST /sign-in", s.handle(s.signIn))
+	mux.Handle("POST /sign-out", s.handle(s.signOut))
+	mux.Handle("GET /admin/audit", s.require("admin", s.auditPage))
+	mux.Handle("GET /check-request", s.handle(s.checkForm))
+	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
+	mux.Handle("GET /api", s.handle(s.apiDocs))
+	s.routeAPI(mux)
+	s.routeWorkspace(mux)
+	s.routeTAXII(mux)
+	return mux
+}
+
+// Routes lists the pattern of every route the server answers, for the
+// tests that must cover them all.
+func Routes() []string {
+	s := &Server{}
+	return s.routes().patterns
 }

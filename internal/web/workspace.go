@@ -23,7 +23,7 @@ import (
 // (routeWorkspace); every record is reached only when the analyst may see
 // it (report.RecordVisible), with the answer a missing record gets.
 
-func (s *Server) routeWorkspace(mux *http.ServeMux) {
+func (s *Server) routeWorkspace(mux *router) {
 	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request) error{
 		"GET /work":                     s.workHome,
 		"GET /work/{kind}":              s.workList,
