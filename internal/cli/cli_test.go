@@ -281,3 +281,26 @@ func TestUserCommands(t *testing.T) {
 		}
 	}
 }
+
+// An operator's import with --team gives the new records to that team;
+// an unknown team is a usage error that imports nothing.
+func TestImportForATeam(t *testing.T) {
+	eachStore(t, func(t *testing.T, store []string) {
+		if code, _, stderr := harmtrace(t, store, "import", "--team", "Nobody", "testdata/sample.json"); code != 2 || !strings.Contains(stderr, "--team") {
+			t.Fatalf("unknown team: exit %d, %s", code, stderr)
+		}
+		if code, _, stderr := harmtrace(t, store, "user", "add", "--role", "analyst", "--org", "Health CERT", "analyst@health.example"); code != 0 {
+			t.Fatal(stderr)
+		}
+		if code, _, stderr := harmtrace(t, store, "import", "--team", "Health CERT", "testdata/sample.json"); code != 0 {
+			t.Fatal(stderr)
+		}
+		_, out, _ := harmtrace(t, store, "show", "incident--1f2e3d4c-5b6a-4789-8abc-def012345601")
+		var in struct {
+			TLP, Owner string
+		}
+		if err := json.Unmarshal([]byte(out), &in); err != nil || !strings.HasPrefix(in.Owner, "team--") {
+			t.Errorf("the imported incident belongs to %q (%v): %s", in.Owner, err, out)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/importer"
 	"github.com/harmtrace/harmtrace/internal/interchange"
@@ -27,6 +28,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	mapping := fs.String("mapping", "", "mapping `file` for --format csv (docs/formats.md)")
 	dryRun := fs.Bool("dry-run", false, "check everything and print what would change, change nothing")
 	reason := fs.String("reason", "", "why the data is imported (kept in the revisions)")
+	team := fs.String("team", "", "the `team` (organisation name) the new records belong to; without it they join the public catalogue,\nwhich only admins change and nobody reads unless marked clear or green")
 	args, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -58,6 +60,13 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if *team != "" {
+		ids, err := account.TeamIDs(ctx, store, []string{*team})
+		if err != nil {
+			return fmt.Errorf("%w: --team: %v", errUsage, err)
+		}
+		opts.Owner = ids[0]
+	}
 	sum := interchange.NewSummary()
 	why := *reason
 	if why == "" {

@@ -33,6 +33,8 @@ type Options struct {
 	TLP string
 	// Mapping reads CSV files (format csv).
 	Mapping *csvmap.Mapping
+	// Owner is the team the new records belong to ("": the public catalogue).
+	Owner string
 }
 
 // ErrUsage marks errors the user fixes by choosing other options.
@@ -120,6 +122,7 @@ func Decode(data []byte, file, format string, opts Options, sum *interchange.Sum
 		return nil, err
 	}
 	doc.SettleMarkings(opts.TLP)
+	doc.Owner = opts.Owner
 	return doc, nil
 }
 

@@ -31,6 +31,9 @@ type Document struct {
 	// Guard, when set, limits the write to what one user may touch (a web
 	// upload); the command line, run by the store's operator, has none.
 	Guard *Guard `json:"-"`
+	// Owner, when set, is the team the new records of an operator's import
+	// belong to (harmtrace import --team); records that name an owner keep it.
+	Owner string `json:"-"`
 }
 
 // Object is a STIX object kept verbatim. Modelled objects were also turned

@@ -291,8 +291,11 @@ func ownedID(team, id string) string {
 func (doc *Document) settle(ctx context.Context, q db.Querier, kind access.Kind, id string, m *access.Marking) (readOnly bool, err error) {
 	stored, err := access.Stored(ctx, q, kind, id)
 	if errors.Is(err, db.ErrNotFound) {
-		if doc.Guard != nil {
+		switch {
+		case doc.Guard != nil:
 			m.Owner = doc.Guard.Owner
+		case m.Owner == "":
+			m.Owner = doc.Owner
 		}
 		return false, nil
 	}
