@@ -28,7 +28,19 @@ func Audit(ctx context.Context, tx *db.Tx, actor, action, target, address, detai
 
 // AuditLog returns the latest entries, newest first.
 func AuditLog(ctx context.Context, q db.Querier, limit int) ([]Entry, error) {
-	rows, err := q.Query(ctx, `SELECT id, at, actor, action, target, address, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+	return auditLog(ctx, q, `SELECT id, at, actor, action, target, address, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+}
+
+// AuditLogOfTeam returns the latest entries of what the team's own users
+// did, newest first: an admin reads the audit of their own organisation,
+// not what other teams did and why (the operator reads it all).
+func AuditLogOfTeam(ctx context.Context, q db.Querier, teamID string, limit int) ([]Entry, error) {
+	return auditLog(ctx, q, `SELECT id, at, actor, action, target, address, detail FROM audit_log
+		WHERE actor IN (SELECT email FROM users WHERE team_id = ?) ORDER BY id DESC LIMIT ?`, teamID, limit)
+}
+
+func auditLog(ctx context.Context, q db.Querier, query string, args ...any) ([]Entry, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

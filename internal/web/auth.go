@@ -175,7 +175,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
-	entries, err := account.AuditLog(r.Context(), s.store, 200)
+	entries, err := account.AuditLogOfTeam(r.Context(), s.store, viewer(r).TeamID, 200)
 	if err != nil {
 		return err
 	}
