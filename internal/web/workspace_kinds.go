@@ -50,6 +50,9 @@ func formOf[T any](kind, label string, fields []formField,
 			if prefill != nil {
 				prefill(r, rec)
 			}
+			if m := markingOf(rec); m.TLP == "" {
+				m.TLP = trace.DefaultTLP // nothing is public until someone marks it clear
+			}
 			return rec
 		},
 		get: func(ctx context.Context, q db.Querier, id string) (any, error) { return get(ctx, q, id) },
@@ -98,6 +101,15 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 		indicators = append(indicators, ind.Name)
 	}
 
+	// Every kind of record carries a marking (internal/access).
+	marking := []formField{
+		{Name: "tlp", Label: "Marking (TLP 2.0)", Input: "select", Options: vocab.TLP.Values,
+			Help: "clear: public; green: every signed-in user; amber: your organisation and those it is shared with; amber+strict: your organisation only; red: the named readers only."},
+		{Name: "shared_with", Label: "Shared with (amber)", Input: "list", resolve: teamRef, show: account.TeamNames,
+			Help: "One organisation name a line."},
+		{Name: "readers", Label: "Readers (red)", Input: "list", resolve: userRef, show: account.UserEmails,
+			Help: "One email a line."},
+	}
 	forms := []*recordForm{
 		formOf("incidents", "incident", []formField{
 			{Name: "title", Label: "Title", Input: "text"},
@@ -114,12 +126,6 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			{Name: "countries", Label: "Countries affected", Input: "list", Help: "ISO 3166-1 alpha-2 codes, such as FR, KE."},
 			{Name: "campaign_id", Label: "Campaign", Input: "ref", resolve: campaignRef, Help: "A campaign's name or id; empty for none."},
 			{Name: "convention_articles", Label: "UN Convention against Cybercrime offences", Input: "numbers", Options: articleNumbers, Labels: articles},
-			{Name: "tlp", Label: "Marking (TLP 2.0)", Input: "select", Options: vocab.TLP.Values,
-				Help: "clear: public; green: every signed-in user; amber: your organisation and those it is shared with; amber+strict: your organisation only; red: the named readers only."},
-			{Name: "shared_with", Label: "Shared with (amber)", Input: "list", resolve: teamRef, show: account.TeamNames,
-				Help: "One organisation name a line."},
-			{Name: "readers", Label: "Readers (red)", Input: "list", resolve: userRef, show: account.UserEmails,
-				Help: "One email a line."},
 			sources,
 		}, trace.GetIncident,
 			func(ctx context.Context, tx *db.Tx, r *http.Request, in *trace.Incident) error {
@@ -244,6 +250,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 	}
 	out := map[string]*recordForm{}
 	for _, f := range forms {
+		f.Fields = append(f.Fields, marking...)
 		out[f.Kind] = f
 	}
 	out["incidents"].remove = deleteIncident
