@@ -54,7 +54,7 @@ func TestCommands(t *testing.T) {
 		{"import names file, record and field", []string{"import", "testdata/broken-field.json"}, 1, "",
 			[]string{"testdata/broken-field.json", "incidents[1] (incident--1f2e3d4c-5b6a-4789-8abc-def012345602)", `field "tlp"`, "nothing imported"}},
 		{"import names line and field of a type error", []string{"import", "testdata/broken-type.json"}, 1, "",
-			[]string{"testdata/broken-type.json", "line 3", `"incidents.attack_types"`}},
+			[]string{"testdata/broken-type.json", "line 3", `"incidents.0.attack_types"`}},
 		{"import refuses unknown keys", []string{"import", "testdata/broken-key.json"}, 1, "", []string{`unknown field "colour"`}},
 		{"import of a missing file", []string{"import", "testdata/nope.json"}, 1, "", []string{"nope.json"}},
 		{"add without required fields", []string{"add", "incident", "--title", "x"}, 1, "",
