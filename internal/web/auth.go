@@ -5,9 +5,11 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -57,7 +59,7 @@ func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Requ
 		case u == nil && strings.HasPrefix(r.URL.Path, "/api/"):
 			return writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: "sign in or send a bearer token"})
 		case u == nil:
-			http.Redirect(w, r, "/sign-in?next="+r.URL.Path, http.StatusSeeOther)
+			http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return nil
 		case !u.Allows(role):
 			if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -154,11 +156,26 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(account.SessionTTL.Seconds())})
 	next := r.PostForm.Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+	if !localPath(next) {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// localPath reports whether next, where a sign-in sends the browser, is a
+// path of this site. Browsers read a backslash as a slash and drop tabs
+// and newlines, so "/\evil.example" or "/\t/evil.example" would leave the
+// site: only a path that starts with one slash, holds no backslash and no
+// control character, and parses without a scheme or host is kept.
+func localPath(next string) bool {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, unicode.IsControl) {
+		return false
+	}
+	u, err := url.Parse(next)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == "" &&
+		strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//")
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
