@@ -1,11 +1,17 @@
 package web_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/web"
 )
 
 // TestSignInRedirectStaysLocal: after signing in, "next" may only send the
@@ -59,5 +65,65 @@ func TestSignInRedirectKeepsTheQuery(t *testing.T) {
 	want := "/sign-in?next=" + url.QueryEscape("/admin/audit?x=1&next=//evil.example")
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != want {
 		t.Errorf("%d to %q, want %q", rec.Code, rec.Header().Get("Location"), want)
+	}
+}
+
+// TestBadBytesInParameters: a query parameter (or path) with a NUL byte or
+// bytes that are not UTF-8 is refused with 400 naming the parameter,
+// before the store sees it: PostgreSQL refuses such text with an error of
+// its own, and SQLite's full-text search with another.
+func TestBadBytesInParameters(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		site := newWorkSite(t, store)
+		a := "analyst@a.example"
+		tests := []struct{ user, path, param string }{
+			{"", "/incidents?q=a%00b", "q"},
+			{"", "/incidents?q=a%ffb", "q"},
+			{"", "/?q=%00", "q"},
+			{"", "/download/incidents.csv?q=a%00b", "q"},
+			{"", "/api/v1/incidents?q=a%00b", "q"},
+			{"", "/api/v1/incidents?q=%c3%28", "q"},
+			{"", "/api/v1/report?sector=%00", "sector"},
+			{"", "/api/v1/organisations?q=a%00b", "q"},
+			{"", "/api/v1/sources?q=%ff", "q"},
+			{"", "/taxii2/api/collections/?x%00=1", "x"},
+			{a, "/api/v1/organisations?q=a%00b", "q"},
+			{a, "/work/organisations?q=a%00b", "q"},
+			{a, "/work/incidents?q=%fe", "q"},
+			{"", "/incidents/incident--a%00b", "path"},
+			{"", "/api/v1/incidents/incident--%ff", "path"},
+		}
+		for _, tt := range tests {
+			code, body := site.call(tt.user, "GET", tt.path, "")
+			if code != http.StatusBadRequest || !strings.Contains(body, tt.param) {
+				t.Errorf("GET %s: %d %.300s; want 400 naming %s", tt.path, code, body, tt.param)
+			}
+			for _, leak := range []string{"sql", "SQL", "byte sequence", "fts5", "0x00", "syntax"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("GET %s: the answer leaks %q: %.300s", tt.path, leak, body)
+				}
+			}
+			if strings.HasPrefix(tt.path, "/api/") && !strings.Contains(body, `"code": "bad_request"`) {
+				t.Errorf("GET %s: not a JSON error: %.300s", tt.path, body)
+			}
+		}
+	})
+}
+
+// TestStoreErrorsStayInTheLog: an error of the store while a filter is
+// applied is logged and answered with the safe message, not shown as a bad
+// filter with the database's words (a closed store stands for any failure).
+func TestStoreErrorsStayInTheLog(t *testing.T) {
+	store := dbtest.SQLite(t)
+	h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	for _, path := range []string{"/incidents?q=clinic", "/download/incidents.csv?q=clinic", "/api/v1/incidents?q=clinic", "/api/v1/report?q=clinic"} {
+		rec := get(h, path, nil)
+		if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "sql") {
+			t.Errorf("GET %s: %d %.300s; want 500 with the safe message", path, rec.Code, rec.Body.String())
+		}
 	}
 }
