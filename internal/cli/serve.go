@@ -46,7 +46,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(handler, log)
 	log.Info("harmtrace serving", "addr", "http://"+listener.Addr().String(), "store", env.Config.Describe())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(listener) }()
@@ -65,4 +65,21 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// newHTTPServer bounds what one client may hold: without these limits a
+// client that sends its request or reads the answer very slowly, or keeps
+// idle connections open, ties up a connection (and its goroutine) forever.
+// Reading allows a 32 MB upload on a slow line; writing allows the
+// download of every incident as STIX.
+func newHTTPServer(handler http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
