@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -71,44 +70,6 @@ func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Requ
 	})
 }
 
-// limiter counts failed sign-ins per account and per address, and refuses
-// more than limitFailures within limitWindow.
-type limiter struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
-
-const (
-	limitFailures = 5
-	limitWindow   = 15 * time.Minute
-)
-
-func (l *limiter) blocked(now time.Time, keys ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		recent := l.failures[k][:0]
-		for _, t := range l.failures[k] {
-			if now.Sub(t) < limitWindow {
-				recent = append(recent, t)
-			}
-		}
-		l.failures[k] = recent
-		if len(recent) >= limitFailures {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *limiter) fail(now time.Time, keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		l.failures[k] = append(l.failures[k], now)
-	}
-}
-
 func address(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -126,11 +87,17 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		return badRequest(err)
 	}
 	email, password := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email"))), r.PostForm.Get("password")
-	keys := []string{"account:" + email, "address:" + address(r)}
-	now := time.Now()
 	fail := func(status int, msg string) error {
 		return s.render(w, status, "signin.html", s.page(r, "Sign in", map[string]any{"Error": msg, "Email": email}))
 	}
+	if len(email) > account.MaxEmail {
+		// No account has such an email: refuse it before it is counted,
+		// audited or shown again, so a huge one costs no memory.
+		email = ""
+		return fail(http.StatusUnauthorized, "Wrong email or password.")
+	}
+	keys := []string{"account:" + email, "address:" + address(r)}
+	now := time.Now()
 	if s.limits.blocked(now, keys...) {
 		return fail(http.StatusTooManyRequests, "Too many failed sign-ins; wait a quarter of an hour.")
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/web"
@@ -125,5 +127,48 @@ func TestStoreErrorsStayInTheLog(t *testing.T) {
 		if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "sql") {
 			t.Errorf("GET %s: %d %.300s; want 500 with the safe message", path, rec.Code, rec.Body.String())
 		}
+	}
+}
+
+// TestSignInRefusesHugeEmails: an email longer than any address (254
+// bytes) is refused like a wrong password, before it is counted, audited
+// or shown again: it neither grows the limiter nor blocks the address.
+func TestSignInRefusesHugeEmails(t *testing.T) {
+	ctx := context.Background()
+	store := dbtest.SQLite(t)
+	var password string
+	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) (err error) {
+		_, password, err = account.AddUser(ctx, tx, "viewer@example.org", "viewer", "Example CERT", "")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("a", 1<<20) + "@example.org"
+	for _, email := range []string{huge, strings.Repeat("b", 243) + "@example.org"} {
+		for range 6 {
+			rec := signIn(t, h, email, "a guess")
+			if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "Wrong email or password") ||
+				strings.Contains(rec.Body.String(), email[:200]) {
+				t.Fatalf("a %d-byte email: %d %.200s", len(email), rec.Code, rec.Body.String())
+			}
+		}
+	}
+	if n := countRows(t, store, `SELECT COUNT(*) FROM audit_log WHERE action = 'session.refused'`); n != 0 {
+		t.Errorf("%d refused sign-ins with huge emails were audited", n)
+	}
+	if rec := signIn(t, h, "viewer@example.org", password); rec.Code != http.StatusSeeOther {
+		t.Errorf("after huge emails, the right password from the same address: %d", rec.Code)
+	}
+	err = store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+		_, _, err := account.AddUser(ctx, tx, strings.Repeat("c", 243)+"@example.org", "viewer", "Example CERT", "")
+		return err
+	})
+	if err == nil {
+		t.Error("a user with a 255-byte email was added")
 	}
 }

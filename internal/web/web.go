@@ -69,7 +69,7 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, log: log, pages: pages, limits: &limiter{failures: map[string][]time.Time{}},
+	s := &Server{store: store, log: log, pages: pages, limits: newLimiter(limitKeys),
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
 	static, _ := fs.Sub(staticFiles, "static")
 	mux := http.NewServeMux()
