@@ -18,18 +18,22 @@ const sessionCookie = "harmtrace_session"
 
 type viewerKey struct{}
 
-// withViewer finds who sends a request — a session cookie or a bearer
-// token — and puts the user (nil for the public) in the request's context.
+// withViewer finds who sends a request — a session cookie, or an API
+// token as a bearer token or a Basic password — and puts the user (nil for
+// the public) in the request's context; a token that names no user is
+// answered 401.
 func (s *Server) withViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var u *account.User
 		var err error
-		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			u, err = account.TokenUser(r.Context(), s.store, strings.TrimSpace(token))
-		} else if _, token, ok := r.BasicAuth(); ok {
+		token, sentToken := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !sentToken {
 			// Some TAXII clients speak only Basic authentication: they send
 			// an API token as the password (the user name is ignored).
-			u, err = account.TokenUser(r.Context(), s.store, token)
+			_, token, sentToken = r.BasicAuth()
+		}
+		if sentToken {
+			u, err = account.TokenUser(r.Context(), s.store, strings.TrimSpace(token))
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
 			u, err = account.SessionUser(r.Context(), s.store, c.Value, time.Now())
 		}
@@ -38,8 +42,34 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 			http.Error(w, "Something went wrong on our side; the error was logged.", http.StatusInternalServerError)
 			return
 		}
+		if sentToken && u == nil {
+			// A wrong, revoked or disabled user's token is refused: served
+			// as the public, a client would silently get less than it
+			// asked for. (An expired session cookie is only a browser's
+			// leftover, and gets the public pages.)
+			unauthenticated(w, r)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, u)))
 	})
+}
+
+// unauthenticated answers 401 to credentials that name no user: the API
+// and TAXII with a JSON body and a stable code, pages with plain text.
+func unauthenticated(w http.ResponseWriter, r *http.Request) {
+	const msg = "the bearer token or Basic password is not a valid API token"
+	w.Header().Add("WWW-Authenticate", `Bearer realm="harmtrace", error="invalid_token"`)
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		_ = writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: msg})
+	case strings.HasPrefix(r.URL.Path, "/taxii2/"):
+		// TAXII clients that speak only Basic send the token as password.
+		w.Header().Add("WWW-Authenticate", `Basic realm="harmtrace", charset="UTF-8"`)
+		_ = writeTAXII(w, http.StatusUnauthorized, map[string]any{"title": "Unauthorized", "description": msg,
+			"http_status": "401", "code": "unauthenticated"})
+	default:
+		http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)
+	}
 }
 
 // viewer returns the signed-in user, or nil.

@@ -172,3 +172,63 @@ func TestSignInRefusesHugeEmails(t *testing.T) {
 		t.Error("a user with a 255-byte email was added")
 	}
 }
+
+// TestBadCredentialsAnswer401: a bearer token or a Basic password that is
+// no valid API token is refused with 401, not served as the public: a
+// client whose token was revoked must learn it, not silently get less.
+func TestBadCredentialsAnswer401(t *testing.T) {
+	ctx := context.Background()
+	store := dbtest.SQLite(t)
+	site := newWorkSite(t, store)
+	var token string
+	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) (err error) {
+		token, err = account.NewToken(ctx, tx, "viewer@a.example", "viewer", "test")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer := func(tok string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+	}
+	basic := func(pw string) func(*http.Request) { return func(r *http.Request) { r.SetBasicAuth("misp", pw) } }
+	tests := []struct {
+		name, path string
+		auth       func(*http.Request)
+		status     int
+		json       bool
+	}{
+		{"api, unknown bearer", "/api/v1/incidents", bearer("ht_not-a-token"), 401, true},
+		{"api, empty bearer", "/api/v1/incidents", bearer(""), 401, true},
+		{"api, unknown basic password", "/api/v1/incidents", basic("ht_not-a-token"), 401, true},
+		{"taxii, unknown basic password", "/taxii2/", basic("wrong"), 401, true},
+		{"taxii, unknown bearer", "/taxii2/api/collections/", bearer("wrong"), 401, true},
+		{"page, unknown bearer", "/", bearer("wrong"), 401, false},
+		{"page, unknown basic password", "/incidents", basic("wrong"), 401, false},
+		{"api, valid bearer", "/api/v1/incidents", bearer(token), 200, true},
+		{"taxii, valid basic password", "/taxii2/", basic(token), 200, true},
+		{"page, valid bearer", "/", bearer(token), 200, false},
+		{"api, no credentials", "/api/v1/incidents", func(*http.Request) {}, 200, true},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest("GET", tt.path, nil)
+		tt.auth(req)
+		rec := httptest.NewRecorder()
+		site.h.ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != tt.status {
+			t.Errorf("%s: %d, want %d; %.200s", tt.name, rec.Code, tt.status, body)
+			continue
+		}
+		if tt.status != 401 {
+			continue
+		}
+		if rec.Header().Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: 401 without WWW-Authenticate", tt.name)
+		}
+		compact := strings.ReplaceAll(body, " ", "")
+		if tt.json != strings.Contains(compact, `"code":"unauthenticated"`) {
+			t.Errorf("%s: body %.200s (JSON code wanted: %v)", tt.name, body, tt.json)
+		}
+	}
+}
