@@ -232,3 +232,60 @@ func TestBadCredentialsAnswer401(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateAnswersAreNotStored: an answer to a request with credentials,
+// and every answer of the workspace, history, admin and sign-in pages,
+// carries Cache-Control: no-store, so that no shared cache or browser
+// history keeps what a signed-in user saw.
+func TestPrivateAnswersAreNotStored(t *testing.T) {
+	ctx := context.Background()
+	store := dbtest.SQLite(t)
+	site := newWorkSite(t, store)
+	var token string
+	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) (err error) {
+		token, err = account.NewToken(ctx, tx, "analyst@a.example", "analyst", "test")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie := site.cookies["analyst@a.example"]
+	tests := []struct {
+		name, path string
+		auth       func(*http.Request)
+		noStore    bool
+	}{
+		{"dashboard with a session", "/", func(r *http.Request) { r.AddCookie(cookie) }, true},
+		{"incidents with a session", "/incidents?q=x", func(r *http.Request) { r.AddCookie(cookie) }, true},
+		{"download with a session", "/download/incidents.csv", func(r *http.Request) { r.AddCookie(cookie) }, true},
+		{"stylesheet with a session", "/static/style.css", func(r *http.Request) { r.AddCookie(cookie) }, true},
+		{"workspace", "/work", func(r *http.Request) { r.AddCookie(cookie) }, true},
+		{"history", "/history/" + site.hidden, func(r *http.Request) { r.AddCookie(cookie) }, true},
+		{"admin", "/admin/audit", func(r *http.Request) { r.AddCookie(cookie) }, true},
+		{"api with a bearer token", "/api/v1/incidents", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }, true},
+		{"taxii with a Basic password", "/taxii2/", func(r *http.Request) { r.SetBasicAuth("x", token) }, true},
+		{"a wrong token", "/api/v1/incidents", func(r *http.Request) { r.Header.Set("Authorization", "Bearer wrong") }, true},
+		{"the public on the workspace", "/work", func(*http.Request) {}, true},
+		{"the public on history", "/history/" + site.hidden, func(*http.Request) {}, true},
+		{"the public on admin", "/admin/audit", func(*http.Request) {}, true},
+		{"sign-in form", "/sign-in", func(*http.Request) {}, true},
+		{"public dashboard", "/", func(*http.Request) {}, false},
+		{"public api", "/api/v1/incidents", func(*http.Request) {}, false},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest("GET", tt.path, nil)
+		tt.auth(req)
+		rec := httptest.NewRecorder()
+		site.h.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Cache-Control") == "no-store"; got != tt.noStore {
+			t.Errorf("%s: %d, Cache-Control %q; want no-store: %v", tt.name, rec.Code, rec.Header().Get("Cache-Control"), tt.noStore)
+		}
+	}
+	// Signing in, whether it succeeds or not.
+	for _, pw := range []string{"wrong password", ""} {
+		rec := signIn(t, site.h, "viewer@a.example", pw)
+		if rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("POST /sign-in (%d): Cache-Control %q", rec.Code, rec.Header().Get("Cache-Control"))
+		}
+	}
+}

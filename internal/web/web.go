@@ -95,7 +95,7 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
 	protect := http.NewCrossOriginProtection()
-	return securityHeaders(refuseBadBytes(protect.Handler(s.withViewer(mux)))), nil
+	return securityHeaders(noStore(refuseBadBytes(protect.Handler(s.withViewer(mux))))), nil
 }
 
 // handle adapts a handler that returns an error: a bad request is shown to
