@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -286,6 +287,34 @@ func TestPrivateAnswersAreNotStored(t *testing.T) {
 		rec := signIn(t, site.h, "viewer@a.example", pw)
 		if rec.Header().Get("Cache-Control") != "no-store" {
 			t.Errorf("POST /sign-in (%d): Cache-Control %q", rec.Code, rec.Header().Get("Cache-Control"))
+		}
+	}
+}
+
+// TestTAXIIDiscoveryIgnoresTheHost: the discovery resource names its API
+// root by path, never from the Host header, which the client chooses: a
+// poisoned cache or a proxy that passes Host on would otherwise send
+// TAXII clients, with their tokens, to another server.
+func TestTAXIIDiscoveryIgnoresTheHost(t *testing.T) {
+	h := newServer(t)
+	for _, host := range []string{"evil.example", "evil.example:443", "example.com"} {
+		req := httptest.NewRequest("GET", "/taxii2/", nil)
+		req.Host = host
+		req.Header.Set("X-Forwarded-Host", "evil.example")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var got struct {
+			Default  string   `json:"default"`
+			APIRoots []string `json:"api_roots"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+			t.Fatalf("Host %s: %d %v", host, rec.Code, err)
+		}
+		if got.Default != "/taxii2/api/" || len(got.APIRoots) != 1 || got.APIRoots[0] != "/taxii2/api/" {
+			t.Errorf("Host %s: default %q, api_roots %q; want the path /taxii2/api/", host, got.Default, got.APIRoots)
+		}
+		if strings.Contains(rec.Body.String(), "evil") {
+			t.Errorf("Host %s: the answer names the client's host: %s", host, rec.Body.String())
 		}
 	}
 }
