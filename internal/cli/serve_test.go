@@ -34,3 +34,27 @@ func TestServerLimits(t *testing.T) {
 		t.Error("the server lacks its handler or its error log")
 	}
 }
+
+// TestSecureCookiesFromEnv: HARMTRACE_SECURE_COOKIES sets the default of
+// serve's --secure-cookies; a value that is no boolean is refused rather
+// than read as false.
+func TestSecureCookiesFromEnv(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    bool
+		wantErr bool
+	}{
+		{"", false, false},
+		{"true", true, false},
+		{"1", true, false},
+		{"false", false, false},
+		{"yes", false, true},
+	}
+	for _, tt := range tests {
+		t.Setenv(EnvSecureCookies, tt.value)
+		got, err := envBool(EnvSecureCookies)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%s=%q: %v, %v; want %v (error: %v)", EnvSecureCookies, tt.value, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

@@ -150,7 +150,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.secureCookies(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(account.SessionTTL.Seconds())})
 	next := r.PostForm.Get("next")
 	if !localPath(next) {
@@ -175,6 +175,10 @@ func localPath(next string) bool {
 		strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//")
 }
 
+// secureCookies tells whether the session cookie must be Secure: over TLS,
+// or always when the operator says a TLS proxy is in front.
+func (s *Server) secureCookies(r *http.Request) bool { return r.TLS != nil || s.opts.SecureCookies }
+
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.store.Write(r.Context(), db.Author{Who: "web", Why: "sign out"}, func(tx *db.Tx) error {
@@ -183,7 +187,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secureCookies(r), MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }

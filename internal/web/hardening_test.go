@@ -318,3 +318,61 @@ func TestTAXIIDiscoveryIgnoresTheHost(t *testing.T) {
 		}
 	}
 }
+
+// TestSecureCookies: behind a TLS proxy the request reaches harmtrace over
+// plain HTTP, so the operator says so (serve --secure-cookies) and the
+// session cookie is Secure; without the option it is Secure only over TLS.
+func TestSecureCookies(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		opts   []web.Options
+		tls    bool
+		secure bool
+	}{
+		{"plain HTTP", nil, false, false},
+		{"TLS", nil, true, true},
+		{"behind a TLS proxy, configured", []web.Options{{SecureCookies: true}}, false, true},
+		{"behind a TLS proxy, not configured", []web.Options{{}}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := dbtest.SQLite(t)
+			var password string
+			err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) (err error) {
+				_, password, err = account.AddUser(ctx, tx, "viewer@example.org", "viewer", "Example CERT", "")
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := "http://example.org/sign-in"
+			if tt.tls {
+				target = "https://example.org/sign-in"
+			}
+			form := url.Values{"email": {"viewer@example.org"}, "password": {password}}
+			req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			cookies := rec.Result().Cookies()
+			if rec.Code != http.StatusSeeOther || len(cookies) != 1 {
+				t.Fatalf("sign in: %d, %d cookies", rec.Code, len(cookies))
+			}
+			if cookies[0].Secure != tt.secure {
+				t.Errorf("session cookie Secure = %v, want %v", cookies[0].Secure, tt.secure)
+			}
+			out := httptest.NewRequest("POST", strings.Replace(target, "sign-in", "sign-out", 1), nil)
+			out.AddCookie(cookies[0])
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, out)
+			if c := rec.Result().Cookies(); len(c) != 1 || c[0].Secure != tt.secure || c[0].MaxAge >= 0 {
+				t.Errorf("sign-out cookie = %+v, want Secure %v", c, tt.secure)
+			}
+		})
+	}
+}
