@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -374,5 +376,55 @@ func TestSecureCookies(t *testing.T) {
 				t.Errorf("sign-out cookie = %+v, want Secure %v", c, tt.secure)
 			}
 		})
+	}
+}
+
+// TestUploadDecodesOutsideTheWrite: an uploaded file is decoded before the
+// write transaction begins, which only writes: a large file no longer holds
+// every other write back while it is parsed. A malformed file is refused,
+// naming the file and the field, without waiting for the store's one writer
+// (held here by another write) and without writing anything.
+func TestUploadDecodesOutsideTheWrite(t *testing.T) {
+	ctx := context.Background()
+	store := dbtest.SQLite(t)
+	site := newWorkSite(t, store)
+	audits, revisions := countRows(t, store, `SELECT COUNT(*) FROM audit_log`), countRows(t, store, `SELECT COUNT(*) FROM revisions`)
+
+	// Another write holds SQLite's single writer until the upload is answered.
+	holding, release, written := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		written <- store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	letGo := sync.OnceFunc(func() { close(release) })
+	defer letGo()
+	answered := make(chan *httptest.ResponseRecorder, 1)
+	go func() { answered <- site.upload("analyst@a.example", "../cli/testdata/broken-type.json", nil) }()
+	var rec *httptest.ResponseRecorder
+	select {
+	case rec = <-answered:
+	case <-time.After(time.Minute):
+		// Not a measure of speed: only an upload that waits for the
+		// writer, which is held until the upload is answered, gets here.
+		t.Fatal("the upload waits for the write transaction: it decodes the file inside it")
+	}
+	letGo()
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, "broken-type.json") ||
+		!strings.Contains(body, "attack_types") || !strings.Contains(body, "nothing was imported") {
+		t.Fatalf("malformed upload: %d %s", rec.Code, errorsOf(rec))
+	}
+	if n := countRows(t, store, `SELECT COUNT(*) FROM audit_log`); n != audits {
+		t.Errorf("a malformed upload wrote %d audit entries", n-audits)
+	}
+	if n := countRows(t, store, `SELECT COUNT(*) FROM revisions`); n != revisions {
+		t.Errorf("a malformed upload wrote %d revisions", n-revisions)
 	}
 }
