@@ -1,6 +1,8 @@
 module github.com/harmtrace/harmtrace
 
-go 1.27.3
+go 1.27
+
+toolchain go1.27.3
 
 require (
 	github.com/chromedp/chromedp v0.23.0

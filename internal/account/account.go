@@ -50,12 +50,20 @@ func teamID(ctx context.Context, tx *db.Tx, name string) (string, error) {
 	return id, err
 }
 
+// MaxEmail is the longest email address, in bytes, that SMTP can carry
+// (RFC 5321's 256-octet path less its angle brackets); sign-in refuses
+// longer ones before doing anything with them.
+const MaxEmail = 254
+
 // AddUser creates a user with a password (a random one when empty, which
 // is returned so it can be shown once).
 func AddUser(ctx context.Context, tx *db.Tx, email, role, team, password string) (*User, string, error) {
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != strings.TrimSpace(email) {
 		return nil, "", fmt.Errorf("field \"email\": %q is not an email address", email)
+	}
+	if len(addr.Address) > MaxEmail {
+		return nil, "", fmt.Errorf("field \"email\": longer than %d bytes", MaxEmail)
 	}
 	if err := Roles.Check(role); err != nil {
 		return nil, "", fmt.Errorf("field \"role\": %w", err)

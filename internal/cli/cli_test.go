@@ -48,7 +48,7 @@ func TestCommands(t *testing.T) {
 		{"version", []string{"version"}, 0, "harmtrace ", nil},
 		{"help", []string{"help"}, 0, "Commands:", nil},
 		{"seed's flags", []string{"seed", "-h"}, 0, "", []string{"Usage: harmtrace seed"}},
-		{"serve's flags", []string{"serve", "-h"}, 0, "", []string{"-no-seed"}},
+		{"serve's flags", []string{"serve", "-h"}, 0, "", []string{"-no-seed", "-secure-cookies", "HARMTRACE_SECURE_COOKIES"}},
 		{"unknown command", []string{"frobnicate"}, 2, "", []string{`unknown command "frobnicate"`}},
 		{"migrate", []string{"migrate"}, 0, "schema up to date", nil},
 		{"import names file, record and field", []string{"import", "testdata/broken-field.json"}, 1, "",

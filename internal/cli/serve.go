@@ -7,16 +7,42 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/seed"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
 
+// EnvSecureCookies sets serve's --secure-cookies: "true" behind a TLS proxy.
+const EnvSecureCookies = "HARMTRACE_SECURE_COOKIES"
+
+// envBool reads a true/false variable; unset is false, and anything that
+// is not a boolean is an error rather than a silent false.
+func envBool(name string) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want true or false", name, v)
+	}
+	return b, nil
+}
+
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", "")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
 	noSeed := fs.Bool("no-seed", false, "do not load the bundled open data into an empty store")
+	secureDefault, err := envBool(EnvSecureCookies)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	var opts web.Options
+	fs.BoolVar(&opts.SecureCookies, "secure-cookies", secureDefault,
+		"mark the session cookie Secure even over plain HTTP: set it behind a TLS proxy (env "+EnvSecureCookies+")")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,7 +64,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
-	handler, err := web.New(store, log)
+	handler, err := web.New(store, log, opts)
 	if err != nil {
 		return err
 	}
@@ -46,7 +72,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(handler, log)
 	log.Info("harmtrace serving", "addr", "http://"+listener.Addr().String(), "store", env.Config.Describe())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(listener) }()
@@ -65,4 +91,21 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// newHTTPServer bounds what one client may hold: without these limits a
+// client that sends its request or reads the answer very slowly, or keeps
+// idle connections open, ties up a connection (and its goroutine) forever.
+// Reading allows a 32 MB upload on a slow line; writing allows the
+// download of every incident as STIX.
+func newHTTPServer(handler http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }

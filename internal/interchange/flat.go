@@ -74,10 +74,10 @@ func WriteCSV(w io.Writer, doc *Document) error {
 			srcs = append(srcs, urls[s])
 		}
 		actors := append(append([]string{}, actorsOf[in.ID]...), actorsOf[in.CampaignID]...)
-		row := []string{in.ID, in.Title, in.Determination, strings.Join(in.AttackTypes, ";"), string(in.Start), string(in.End),
+		row := csvText(in.ID, in.Title, in.Determination, strings.Join(in.AttackTypes, ";"), string(in.Start), string(in.End),
 			string(in.Discovered), string(in.Disclosed), strings.Join(victims, ";"), strings.Join(uniq(vsectors), ";"),
 			strings.Join(in.Countries, ";"), campaigns[in.CampaignID], strings.Join(uniq(actors), ";"),
-			strings.Join(articles, ";"), in.TLP}
+			strings.Join(articles, ";"), in.TLP)
 		dataTypes := map[string]bool{}
 		for _, ind := range csvIndicators {
 			lo, hi, known := report.FigureOf(harmsOf[in.ID], ind)
@@ -95,13 +95,30 @@ func WriteCSV(w io.Writer, doc *Document) error {
 				dataTypes[t] = true
 			}
 		}
-		row = append(row, strings.Join(keys(dataTypes), ";"), strings.Join(srcs, " "))
+		row = append(row, csvText(strings.Join(keys(dataTypes), ";"), strings.Join(srcs, " "))...)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText returns text cells as a spreadsheet should show them. A cell that
+// starts with =, +, -, @, a tab or a carriage return would be run as a
+// formula (OWASP "CSV injection"): such a cell gets a leading single quote,
+// which spreadsheets take for "this is text". Every CSV writer passes its
+// text cells through here; the harm figures are numbers written by strconv,
+// which are no formula even when negative, and are left as they are.
+func csvText(cells ...string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			c = "'" + c
+		}
+		out[i] = c
+	}
+	return out
 }
 
 func uniq(v []string) []string { return keys(toSet(v)) }

@@ -5,8 +5,10 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -34,8 +36,34 @@ type Filter struct {
 	Viewer *access.Viewer `json:"-"`
 }
 
+// ErrFilter marks an error in a filter's values: the caller sent them, so
+// the message is theirs to read. Any other error of a report comes from
+// the store and belongs in the log, not in an answer.
+var ErrFilter = errors.New("bad filter")
+
+// filterError is an error of the filter's values; errors.Is(err, ErrFilter).
+type filterError struct{ err error }
+
+func (e filterError) Error() string        { return e.err.Error() }
+func (e filterError) Unwrap() error        { return e.err }
+func (e filterError) Is(target error) bool { return target == ErrFilter }
+
 // Validate checks the filter's values.
 func (f Filter) Validate() error {
+	if err := f.check(); err != nil {
+		return filterError{err}
+	}
+	return nil
+}
+
+func (f Filter) check() error {
+	// No name or word holds a NUL byte or bytes that are not UTF-8, and
+	// PostgreSQL refuses such text with an error instead of no match.
+	for flag, v := range map[string]string{"--q": f.Query, "--actor": f.Actor, "--campaign": f.Campaign} {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			return fmt.Errorf("%s: holds a NUL byte or bytes that are not UTF-8", flag)
+		}
+	}
 	if f.AttackType != "" {
 		if err := vocab.AttackTypes.Check(f.AttackType); err != nil {
 			return fmt.Errorf("--attack-type: %w", err)

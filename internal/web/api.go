@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -66,8 +67,11 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 		perPage = 50
 	}
 	rows, total, err := report.ListIncidents(r.Context(), s.store, filterOf(r), perPage, (page-1)*perPage)
-	if err != nil {
+	if errors.Is(err, report.ErrFilter) {
 		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_filter", Message: err.Error()})
+	}
+	if err != nil {
+		return err
 	}
 	out := incidentList{Items: []trace.Incident{}, Total: total, Page: page, PerPage: perPage}
 	for _, row := range rows {
@@ -106,8 +110,11 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
 	rep, err := s.report(r.Context(), filterOf(r))
-	if err != nil {
+	if errors.Is(err, report.ErrFilter) {
 		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_filter", Message: err.Error()})
+	}
+	if err != nil {
+		return err
 	}
 	return writeJSON(w, http.StatusOK, rep)
 }

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
-	"sync"
 	"time"
+	"unicode"
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -17,18 +18,22 @@ const sessionCookie = "harmtrace_session"
 
 type viewerKey struct{}
 
-// withViewer finds who sends a request — a session cookie or a bearer
-// token — and puts the user (nil for the public) in the request's context.
+// withViewer finds who sends a request — a session cookie, or an API
+// token as a bearer token or a Basic password — and puts the user (nil for
+// the public) in the request's context; a token that names no user is
+// answered 401.
 func (s *Server) withViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var u *account.User
 		var err error
-		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			u, err = account.TokenUser(r.Context(), s.store, strings.TrimSpace(token))
-		} else if _, token, ok := r.BasicAuth(); ok {
+		token, sentToken := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !sentToken {
 			// Some TAXII clients speak only Basic authentication: they send
 			// an API token as the password (the user name is ignored).
-			u, err = account.TokenUser(r.Context(), s.store, token)
+			_, token, sentToken = r.BasicAuth()
+		}
+		if sentToken {
+			u, err = account.TokenUser(r.Context(), s.store, strings.TrimSpace(token))
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
 			u, err = account.SessionUser(r.Context(), s.store, c.Value, time.Now())
 		}
@@ -37,8 +42,34 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 			http.Error(w, "Something went wrong on our side; the error was logged.", http.StatusInternalServerError)
 			return
 		}
+		if sentToken && u == nil {
+			// A wrong, revoked or disabled user's token is refused: served
+			// as the public, a client would silently get less than it
+			// asked for. (An expired session cookie is only a browser's
+			// leftover, and gets the public pages.)
+			unauthenticated(w, r)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, u)))
 	})
+}
+
+// unauthenticated answers 401 to credentials that name no user: the API
+// and TAXII with a JSON body and a stable code, pages with plain text.
+func unauthenticated(w http.ResponseWriter, r *http.Request) {
+	const msg = "the bearer token or Basic password is not a valid API token"
+	w.Header().Add("WWW-Authenticate", `Bearer realm="harmtrace", error="invalid_token"`)
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		_ = writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: msg})
+	case strings.HasPrefix(r.URL.Path, "/taxii2/"):
+		// TAXII clients that speak only Basic send the token as password.
+		w.Header().Add("WWW-Authenticate", `Basic realm="harmtrace", charset="UTF-8"`)
+		_ = writeTAXII(w, http.StatusUnauthorized, map[string]any{"title": "Unauthorized", "description": msg,
+			"http_status": "401", "code": "unauthenticated"})
+	default:
+		http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)
+	}
 }
 
 // viewer returns the signed-in user, or nil.
@@ -57,7 +88,7 @@ func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Requ
 		case u == nil && strings.HasPrefix(r.URL.Path, "/api/"):
 			return writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: "sign in or send a bearer token"})
 		case u == nil:
-			http.Redirect(w, r, "/sign-in?next="+r.URL.Path, http.StatusSeeOther)
+			http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return nil
 		case !u.Allows(role):
 			if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -67,44 +98,6 @@ func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Requ
 		}
 		return h(w, r)
 	})
-}
-
-// limiter counts failed sign-ins per account and per address, and refuses
-// more than limitFailures within limitWindow.
-type limiter struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
-
-const (
-	limitFailures = 5
-	limitWindow   = 15 * time.Minute
-)
-
-func (l *limiter) blocked(now time.Time, keys ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		recent := l.failures[k][:0]
-		for _, t := range l.failures[k] {
-			if now.Sub(t) < limitWindow {
-				recent = append(recent, t)
-			}
-		}
-		l.failures[k] = recent
-		if len(recent) >= limitFailures {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *limiter) fail(now time.Time, keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		l.failures[k] = append(l.failures[k], now)
-	}
 }
 
 func address(r *http.Request) string {
@@ -124,11 +117,17 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		return badRequest(err)
 	}
 	email, password := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email"))), r.PostForm.Get("password")
-	keys := []string{"account:" + email, "address:" + address(r)}
-	now := time.Now()
 	fail := func(status int, msg string) error {
 		return s.render(w, status, "signin.html", s.page(r, "Sign in", map[string]any{"Error": msg, "Email": email}))
 	}
+	if len(email) > account.MaxEmail {
+		// No account has such an email: refuse it before it is counted,
+		// audited or shown again, so a huge one costs no memory.
+		email = ""
+		return fail(http.StatusUnauthorized, "Wrong email or password.")
+	}
+	keys := []string{"account:" + email, "address:" + address(r)}
+	now := time.Now()
 	if s.limits.blocked(now, keys...) {
 		return fail(http.StatusTooManyRequests, "Too many failed sign-ins; wait a quarter of an hour.")
 	}
@@ -151,15 +150,34 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.secureCookies(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(account.SessionTTL.Seconds())})
 	next := r.PostForm.Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+	if !localPath(next) {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
+
+// localPath reports whether next, where a sign-in sends the browser, is a
+// path of this site. Browsers read a backslash as a slash and drop tabs
+// and newlines, so "/\evil.example" or "/\t/evil.example" would leave the
+// site: only a path that starts with one slash, holds no backslash and no
+// control character, and parses without a scheme or host is kept.
+func localPath(next string) bool {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, unicode.IsControl) {
+		return false
+	}
+	u, err := url.Parse(next)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == "" &&
+		strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//")
+}
+
+// secureCookies tells whether the session cookie must be Secure: over TLS,
+// or always when the operator says a TLS proxy is in front.
+func (s *Server) secureCookies(r *http.Request) bool { return r.TLS != nil || s.opts.SecureCookies }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
@@ -169,7 +187,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secureCookies(r), MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }

@@ -149,8 +149,12 @@ func options() filterOptions {
 		Determinations: []string{"claimed", "suspected", "confirmed"}, Countries: vocab.Countries()}
 }
 
-// filterError shows a bad filter as a 400 with its message.
+// filterError shows a bad filter as a 400 with its message; any other
+// error is the store's, logged and answered with the safe message.
 func (s *Server) filterError(w http.ResponseWriter, r *http.Request, err error) error {
+	if !errors.Is(err, report.ErrFilter) {
+		return err
+	}
 	return s.render(w, http.StatusBadRequest, "error.html", s.page(r, "Bad filter", map[string]any{"Message": err.Error()}))
 }
 

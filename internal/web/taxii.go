@@ -87,15 +87,14 @@ func taxiiError(w http.ResponseWriter, status int, title, description string) er
 	return writeTAXII(w, status, map[string]any{"title": title, "description": description, "http_status": strconv.Itoa(status)})
 }
 
+// taxiiDiscovery names the API root by its path, which clients resolve
+// against the discovery URL they asked: built from the Host header, which
+// the client chooses, the URL could point TAXII clients (and their
+// tokens) at another server.
 func (s *Server) taxiiDiscovery(w http.ResponseWriter, r *http.Request) error {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	root := scheme + "://" + r.Host + taxiiRoot
 	return writeTAXII(w, http.StatusOK, map[string]any{"title": "harmtrace",
 		"description": "Cyber incidents against vulnerable organisations and their harm to people, as STIX 2.1",
-		"default":     root, "api_roots": []string{root}})
+		"default":     taxiiRoot, "api_roots": []string{taxiiRoot}})
 }
 
 func (s *Server) taxiiAPIRoot(w http.ResponseWriter, r *http.Request) error {

@@ -49,7 +49,7 @@ func TestTAXII(t *testing.T) {
 		status                   int
 		has, lacks               []string
 	}{
-		{"discovery", "", "/taxii2/", media, 200, []string{`"api_roots":["http://example.com/taxii2/api/"]`}, nil},
+		{"discovery", "", "/taxii2/", media, 200, []string{`"api_roots":["/taxii2/api/"]`}, nil},
 		{"api root", "", "/taxii2/api/", media, 200, []string{`"versions":["` + media + `"]`}, nil},
 		{"collections", "", "/taxii2/api/collections/", "", 200, []string{`"can_read":true`, `"can_write":false`}, nil},
 		{"collection", "", collection, "*/*", 200, []string{`"title":"Incidents"`}, nil},

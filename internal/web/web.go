@@ -36,14 +36,25 @@ type Server struct {
 	log    *slog.Logger
 	pages  *template.Template
 	limits *limiter
+	opts   Options
 	// reports and collections keep what they computed until the store
 	// changes (cache.go).
 	reports     *untilChange[string, *report.Report]
 	collections *untilChange[access.Viewer, []stixObject]
 }
 
-// New returns the HTTP handler of harmtrace.
-func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
+// Options are the operator's choices for the web server; the zero value
+// suits a server reached directly.
+type Options struct {
+	// SecureCookies marks the session cookie Secure even when the request
+	// arrives over plain HTTP: set it when a TLS proxy is in front, where
+	// the request harmtrace sees has no TLS of its own.
+	SecureCookies bool
+}
+
+// New returns the HTTP handler of harmtrace; opts, when given, is one
+// Options (most callers need none).
+func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) {
 	pages, err := template.New("").Funcs(template.FuncMap{
 		"number": report.Number,
 		"count":  func(n int) string { return report.Number(int64(n)) },
@@ -69,13 +80,17 @@ func New(store *db.DB, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, log: log, pages: pages, limits: &limiter{failures: map[string][]time.Time{}},
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	s := &Server{store: store, log: log, pages: pages, opts: o, limits: newLimiter(limitKeys),
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
 	mux := s.routes()
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
 	protect := http.NewCrossOriginProtection()
-	return securityHeaders(protect.Handler(s.withViewer(mux.mux))), nil
+	return securityHeaders(noStore(refuseBadBytes(protect.Handler(s.withViewer(mux.mux))))), nil
 }
 
 // handle adapts a handler that returns an error: a bad request is shown to

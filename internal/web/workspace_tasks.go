@@ -154,12 +154,14 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := viewer(r)
 	sum := interchange.NewSummary()
+	// Decode before the transaction, which then only writes: the store has
+	// one writer, and parsing a large file inside held every other write.
+	doc, err := importer.Decode(body, name, opts.Format, opts, sum)
+	if err != nil {
+		return fail(http.StatusUnprocessableEntity, err.Error()+" — nothing was imported.")
+	}
+	doc.Guard = &interchange.Guard{Viewer: *accessOf(r), Owner: u.TeamID}
 	err = s.store.Write(ctx, db.Author{Who: u.Email, Why: cmp.Or(strings.TrimSpace(r.FormValue("reason")), "upload "+name)}, func(tx *db.Tx) error {
-		doc, err := importer.Decode(body, name, opts.Format, opts, sum)
-		if err != nil {
-			return refusedFile{err}
-		}
-		doc.Guard = &interchange.Guard{Viewer: *accessOf(r), Owner: u.TeamID}
 		if err := interchange.Write(ctx, tx, name, doc, sum, nil); err != nil {
 			return err
 		}
@@ -168,11 +170,10 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	})
-	var refused refusedFile
 	switch {
 	case err == nil, errors.Is(err, errDryRun):
-	case errors.As(err, &refused), validate.Fields(err) != nil:
-		// A refused file is the uploader's to fix: the message names the
+	case validate.Fields(err) != nil:
+		// A refused record is the uploader's to fix: the message names the
 		// file, the record and the field, from what they sent.
 		return fail(http.StatusUnprocessableEntity, err.Error()+" — nothing was imported.")
 	default:
@@ -183,12 +184,6 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 }
 
 var errDryRun = errors.New("dry run")
-
-// refusedFile is a file that could not be decoded in its format.
-type refusedFile struct{ err error }
-
-func (e refusedFile) Error() string { return e.err.Error() }
-func (e refusedFile) Unwrap() error { return e.err }
 
 // uploaded reads a file field of a multipart form.
 func uploaded(r *http.Request, field string) (string, []byte, error) {
