@@ -26,11 +26,10 @@ type estimate struct {
 var figureIndicators = []string{"records-exposed", "people-affected", "patients-affected"}
 
 // incidentFigures returns, per indicator and incident, the figure that the
-// counting rules of docs/harm-method.md give.
+// counting rules of docs/harm-method.md give, from the harms that count
+// (disclosed.go).
 func incidentFigures(ctx context.Context, q db.Querier, selected string, args []any) (map[string]map[string]figure, error) {
-	rows, err := q.Query(ctx, `SELECT h.incident_id, h.indicator, COALESCE(h.organisation_id, ''), h.min_value,
-		h.max_value, h.certainty FROM harms h WHERE h.indicator IN (?, ?, ?) AND h.incident_id IN (`+selected+`)
-		ORDER BY h.incident_id, h.indicator`, append([]any{figureIndicators[0], figureIndicators[1], figureIndicators[2]}, args...)...)
+	rows, err := q.Query(ctx, FiguresQuery(selected), args...)
 	if err != nil {
 		return nil, fmt.Errorf("report harms: %w", err)
 	}

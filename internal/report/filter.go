@@ -103,7 +103,9 @@ func (f Filter) check() error {
 const incidentDate = `COALESCE(NULLIF(i.start_date, ''), NULLIF(i.discovered_date, ''), NULLIF(i.disclosed_date, ''), '')`
 
 // where returns the SQL condition on incidents i that the filter selects,
-// with its arguments. False positives are never counted as attacks.
+// with its arguments. False positives are never counted as attacks. The
+// sector, country and actor are those of the records that count in the
+// incident's figures (disclosed.go).
 func (f Filter) where(d db.Dialect) (string, []any) {
 	conds := []string{"i.determination <> 'false-positive'"}
 	var args []any
@@ -135,13 +137,13 @@ func (f Filter) where(d db.Dialect) (string, []any) {
 	if f.Sector != "" {
 		sector, _ := vocab.CanonicalSector(f.Sector)
 		conds = append(conds, `EXISTS (SELECT 1 FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
-			WHERE v.incident_id = i.id AND o.sector = ?)`)
+			WHERE v.incident_id = i.id AND o.sector = ? AND `+access.NoStricter("o.tlp", "i.tlp")+`)`)
 		args = append(args, sector)
 	}
 	if f.Country != "" {
 		conds = append(conds, `(EXISTS (SELECT 1 FROM incident_countries c WHERE c.incident_id = i.id AND c.country = ?)
 			OR EXISTS (SELECT 1 FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
-			WHERE v.incident_id = i.id AND o.country = ?))`)
+			WHERE v.incident_id = i.id AND o.country = ? AND `+access.NoStricter("o.tlp", "i.tlp")+`))`)
 		cc := strings.ToUpper(f.Country)
 		args = append(args, cc, cc)
 	}
@@ -156,7 +158,8 @@ func (f Filter) where(d db.Dialect) (string, []any) {
 	}
 	if f.Actor != "" {
 		conds = append(conds, `EXISTS (SELECT 1 FROM attributions t JOIN actors a ON a.id = t.actor_id
-			WHERE (t.incident_id = i.id OR t.campaign_id = i.campaign_id) AND (a.id = ? OR a.name = ?))`)
+			WHERE (t.incident_id = i.id OR t.campaign_id = i.campaign_id) AND (a.id = ? OR a.name = ?)
+			AND `+access.NoStricter("t.tlp", "i.tlp")+`)`)
 		args = append(args, f.Actor, f.Actor)
 	}
 	if f.Campaign != "" {

@@ -31,26 +31,13 @@ func GroupsOf(o *trace.Organisation) []string {
 	return out
 }
 
-// GroupsQuery lists (incident, group) for the victims of the incidents
-// that selected returns ("" for every incident).
+// GroupsQuery lists (incident, group) for the disclosed victims of the
+// incidents selected (disclosed.go).
 func GroupsQuery(selected string) string {
 	parts := make([]string, len(VulnerableGroups))
 	for i, g := range VulnerableGroups {
-		parts[i] = `SELECT v.incident_id, '` + g.Key + `' FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
-			WHERE ` + g.Condition
-		if selected != "" {
-			parts[i] += ` AND v.incident_id IN (` + selected + `)`
-		}
+		parts[i] = `SELECT v.incident_id, '` + g.Key + `' FROM ` + victims + `
+			WHERE ` + g.Condition + ` AND ` + disclosedVictim + within("v.incident_id", selected)
 	}
 	return strings.Join(parts, " UNION ")
-}
-
-// DataTypesQuery lists (incident, data type) for the data their harm
-// figures say was exposed ("" for every incident).
-func DataTypesQuery(selected string) string {
-	q := `SELECT DISTINCT h.incident_id, d.data_type FROM harm_data_types d JOIN harms h ON h.id = d.harm_id`
-	if selected != "" {
-		q += ` WHERE h.incident_id IN (` + selected + `)`
-	}
-	return q
 }

@@ -17,8 +17,12 @@ type Row struct {
 	Determination string
 	TLP           string
 	AttackTypes   []string
-	Victims       []string
-	Countries     []string
+	// Victims are the names of the victims that count in the incident's
+	// figures (disclosed.go) and that the viewer may read; Undisclosed
+	// counts the others.
+	Victims     []string
+	Undisclosed int
+	Countries   []string
 }
 
 // ListIncidents returns one page of the incidents the filter selects, the
@@ -51,19 +55,34 @@ func ListIncidents(ctx context.Context, q db.Querier, f Filter, limit, offset in
 		return nil, 0, err
 	}
 	for i := range out {
-		id := out[i].ID
-		if out[i].AttackTypes, err = db.Column[string](ctx, q, `SELECT attack_type FROM incident_attack_types WHERE incident_id = ? ORDER BY attack_type`, id); err != nil {
-			return nil, 0, err
-		}
-		if out[i].Victims, err = db.Column[string](ctx, q, `SELECT o.name FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
-			WHERE v.incident_id = ? ORDER BY o.name`, id); err != nil {
-			return nil, 0, err
-		}
-		if out[i].Countries, err = db.Column[string](ctx, q, `SELECT country FROM (`+countriesOf("SELECT ?")+`) c ORDER BY country`, id, id); err != nil {
+		if err := rowDetails(ctx, q, f.Viewer, &out[i]); err != nil {
 			return nil, 0, err
 		}
 	}
 	return out, total, nil
+}
+
+// rowDetails reads a row's attack types, victims and countries.
+func rowDetails(ctx context.Context, q db.Querier, v *access.Viewer, r *Row) error {
+	var err error
+	if r.AttackTypes, err = db.Column[string](ctx, q, `SELECT attack_type FROM incident_attack_types WHERE incident_id = ? ORDER BY attack_type`, r.ID); err != nil {
+		return err
+	}
+	reads, args := "1 = 1", []any(nil)
+	if v != nil {
+		reads, args = v.Condition("o")
+	}
+	var all int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM incident_victims WHERE incident_id = ?`, r.ID).Scan(&all); err != nil {
+		return err
+	}
+	if r.Victims, err = db.Column[string](ctx, q, `SELECT o.name FROM `+victims+` WHERE v.incident_id = ? AND `+disclosedVictim+`
+		AND `+reads+` ORDER BY o.name`, append([]any{r.ID}, args...)...); err != nil {
+		return err
+	}
+	r.Undisclosed = all - len(r.Victims)
+	r.Countries, err = db.Column[string](ctx, q, `SELECT DISTINCT country FROM (`+CountriesQuery("SELECT ?")+`) c ORDER BY country`, r.ID, r.ID)
+	return err
 }
 
 // IncidentIDs returns the ids of every incident the filter selects.

@@ -121,10 +121,9 @@ func scan(ctx context.Context, q db.Querier, f Filter, where string, args []any)
 		query string
 	}{
 		{&r.Incidents, `SELECT COUNT(*) FROM (` + selected + `) s`},
-		{&r.Organisations, `SELECT COUNT(DISTINCT organisation_id) FROM incident_victims WHERE incident_id IN (` + selected + `)`},
-		{&r.Countries, `SELECT COUNT(DISTINCT country) FROM (` + countriesOf(selected) + `) c`},
-		{&r.Actors, `SELECT COUNT(DISTINCT t.actor_id) FROM attributions t WHERE t.incident_id IN (` + selected + `)
-			OR t.campaign_id IN (SELECT i.campaign_id FROM incidents i WHERE ` + where + `)`},
+		{&r.Organisations, `SELECT COUNT(DISTINCT organisation_id) FROM (` + OrganisationsQuery(selected) + `) o`},
+		{&r.Countries, `SELECT COUNT(DISTINCT country) FROM (` + CountriesQuery(selected) + `) c`},
+		{&r.Actors, `SELECT COUNT(DISTINCT actor_id) FROM (` + ActorsQuery(selected) + `) a`},
 		{&r.Campaigns, `SELECT COUNT(DISTINCT i.campaign_id) FROM incidents i WHERE ` + where},
 	}
 	for _, c := range counts {
@@ -146,9 +145,8 @@ func scan(ctx context.Context, q db.Querier, f Filter, where string, args []any)
 	}{
 		{&r.ByYear, `SELECT i.id, CASE WHEN ` + incidentDate + ` = '' THEN 'unknown' ELSE SUBSTR(` + incidentDate + `, 1, 4) END
 			FROM incidents i WHERE ` + where},
-		{&r.BySector, `SELECT DISTINCT v.incident_id, CASE WHEN o.sector = '' THEN 'Unknown' ELSE o.sector END
-			FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id WHERE v.incident_id IN (` + selected + `)`},
-		{&r.ByCountry, `SELECT DISTINCT incident_id, country FROM (` + countriesOf(selected) + `) c`},
+		{&r.BySector, SectorsQuery(selected)},
+		{&r.ByCountry, `SELECT DISTINCT incident_id, country FROM (` + CountriesQuery(selected) + `) c`},
 		{&r.ByAttackType, `SELECT incident_id, attack_type FROM incident_attack_types WHERE incident_id IN (` + selected + `)`},
 		{&r.ByConventionArticle, `SELECT incident_id, CAST(article AS TEXT) FROM incident_articles WHERE incident_id IN (` + selected + `)`},
 		{&r.ByDataType, DataTypesQuery(selected)},
@@ -161,14 +159,6 @@ func scan(ctx context.Context, q db.Querier, f Filter, where string, args []any)
 	}
 	r.Headline = headline(r)
 	return r, nil
-}
-
-// countriesOf lists (incident_id, country) for the countries an incident
-// affected: those named on the incident and those of its victims.
-func countriesOf(selected string) string {
-	return `SELECT incident_id, country FROM incident_countries WHERE incident_id IN (` + selected + `)
-		UNION SELECT v.incident_id, o.country FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id
-		WHERE o.country <> '' AND v.incident_id IN (` + selected + `)`
 }
 
 // repeatArgs repeats the filter's arguments once for every time the filter's

@@ -15,7 +15,6 @@ import (
 // (TestAggregatesMatchTheScan checks both paths).
 func bulk(ctx context.Context, q db.Querier) (map[string]*Contribution, error) {
 	all := map[string]*Contribution{}
-	campaignOf := map[string]string{}
 	err := each(ctx, q, `SELECT id, tlp, determination, start_date, discovered_date, disclosed_date, COALESCE(campaign_id, '')
 		FROM incidents`, func(rows *sql.Rows) error {
 		var id, tlp, det, start, discovered, disclosed, campaign string
@@ -29,7 +28,6 @@ func bulk(ctx context.Context, q db.Querier) (map[string]*Contribution, error) {
 		c := &Contribution{TLP: tlp, Keys: map[string][]string{"all": {""}, "year": {yearOf(in)}}}
 		if campaign != "" {
 			c.Keys["campaign"] = []string{campaign}
-			campaignOf[id] = campaign
 		}
 		all[id] = c
 		return nil
@@ -42,12 +40,11 @@ func bulk(ctx context.Context, q db.Querier) (map[string]*Contribution, error) {
 	}{
 		{"attack_type", `SELECT incident_id, attack_type FROM incident_attack_types`},
 		{"article", `SELECT incident_id, CAST(article AS TEXT) FROM incident_articles`},
-		{"organisation", `SELECT incident_id, organisation_id FROM incident_victims`},
-		{"sector", `SELECT v.incident_id, CASE WHEN o.sector = '' THEN 'Unknown' ELSE o.sector END FROM incident_victims v
-			JOIN organisations o ON o.id = v.organisation_id`},
-		{"country", `SELECT incident_id, country FROM incident_countries UNION SELECT v.incident_id, o.country
-			FROM incident_victims v JOIN organisations o ON o.id = v.organisation_id WHERE o.country <> ''`},
-		{"actor", `SELECT incident_id, actor_id FROM attributions WHERE incident_id IS NOT NULL`},
+		// The victims, harms and attributions that count (report/disclosed.go).
+		{"organisation", report.OrganisationsQuery("")},
+		{"sector", report.SectorsQuery("")},
+		{"country", report.CountriesQuery("")},
+		{"actor", report.ActorsQuery("")},
 		{"data_type", report.DataTypesQuery("")},
 		{"group", report.GroupsQuery("")},
 	}
@@ -66,25 +63,8 @@ func bulk(ctx context.Context, q db.Querier) (map[string]*Contribution, error) {
 			return nil, err
 		}
 	}
-	// Campaign attributions reach every incident of the campaign.
-	byCampaign := map[string][]string{}
-	err = each(ctx, q, `SELECT campaign_id, actor_id FROM attributions WHERE campaign_id IS NOT NULL`, func(rows *sql.Rows) error {
-		var camp, actor string
-		if err := rows.Scan(&camp, &actor); err != nil {
-			return err
-		}
-		byCampaign[camp] = append(byCampaign[camp], actor)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for id, camp := range campaignOf {
-		all[id].Keys["actor"] = append(all[id].Keys["actor"], byCampaign[camp]...)
-	}
 	harms := map[string][]harm.Harm{}
-	err = each(ctx, q, `SELECT incident_id, indicator, COALESCE(organisation_id, ''), min_value, max_value, certainty FROM harms
-		WHERE indicator IN ('people-affected', 'records-exposed', 'patients-affected')`, func(rows *sql.Rows) error {
+	err = each(ctx, q, report.FiguresQuery(""), func(rows *sql.Rows) error {
 		var h harm.Harm
 		var lo, hi sql.NullInt64
 		if err := rows.Scan(&h.IncidentID, &h.Indicator, &h.OrganisationID, &lo, &hi, &h.Certainty); err != nil {

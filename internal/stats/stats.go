@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/report"
@@ -212,11 +213,19 @@ func compute(ctx context.Context, q db.Querier, id string) (*Contribution, error
 	for _, cc := range in.Countries {
 		countries[cc] = true
 	}
+	// A record marked stricter than the incident counts in none of its
+	// figures (report/disclosed.go): an undisclosed victim has the sector
+	// "Unknown" and nothing else.
+	counts := func(tlp string) bool { return access.Rank(tlp) <= access.Rank(in.TLP) }
 	sectors, groups := map[string]bool{}, map[string]bool{}
 	for _, v := range in.Victims {
 		org, err := trace.GetOrganisation(ctx, q, v.OrganisationID)
 		if err != nil {
 			return nil, err
+		}
+		if !counts(org.TLP) {
+			sectors["Unknown"] = true
+			continue
 		}
 		c.Keys["organisation"] = append(c.Keys["organisation"], org.ID)
 		for _, g := range report.GroupsOf(org) {
@@ -244,13 +253,19 @@ func compute(ctx context.Context, q db.Querier, id string) (*Contribution, error
 	if in.CampaignID != "" {
 		c.Keys["campaign"] = []string{in.CampaignID}
 	}
-	if c.Keys["actor"], err = db.Column[string](ctx, q, `SELECT DISTINCT actor_id FROM attributions
-		WHERE incident_id = ? OR (campaign_id IS NOT NULL AND campaign_id = ?) ORDER BY actor_id`, in.ID, in.CampaignID); err != nil {
+	if c.Keys["actor"], err = db.Column[string](ctx, q, `SELECT DISTINCT actor_id FROM (`+report.ActorsQuery("SELECT ?")+`) a
+		ORDER BY actor_id`, in.ID, in.ID); err != nil {
 		return nil, err
 	}
-	harms, err := harm.OfIncident(ctx, q, in.ID)
+	all, err := harm.OfIncident(ctx, q, in.ID)
 	if err != nil {
 		return nil, err
+	}
+	var harms []harm.Harm
+	for _, h := range all {
+		if counts(h.TLP) {
+			harms = append(harms, h)
+		}
 	}
 	dataTypes := map[string]bool{}
 	for _, h := range harms {

@@ -134,6 +134,41 @@ func TestAggregatesMatchTheScan(t *testing.T) {
 			t.Fatal(err)
 		}
 		same(t, store, "after edits and a delete")
+		public, _ := report.Compute(ctx, store, report.Filter{MaxTLP: "clear"})
+		victim, camp := addMixed(t, store)
+		same(t, store, "after a clear incident with stricter records")
+		// The stricter records count in no figure of the clear incident: it
+		// adds one incident, in no new country, sector, group or actor, and
+		// no people.
+		got, _ := report.Compute(ctx, store, report.Filter{MaxTLP: "clear"})
+		if got.Incidents != public.Incidents+1 || got.Organisations != public.Organisations || got.Countries != public.Countries ||
+			got.Actors != public.Actors || got.PeopleAffected.Min != public.PeopleAffected.Min || len(got.ByGroup) != len(public.ByGroup) {
+			t.Errorf("the stricter records count in the public figures:\npublic %+v\nafter  %+v", public, got)
+		}
+		if err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+			// Published: the victim now counts, through its own change.
+			org, err := trace.GetOrganisation(ctx, tx, victim)
+			if err != nil {
+				return err
+			}
+			org.Marking = access.Marking{TLP: "clear"}
+			if _, err := trace.SaveOrganisation(ctx, tx, org); err != nil {
+				return err
+			}
+			// The campaign's amber attribution reaches the campaign's
+			// amber incident, not its clear one.
+			a := &trace.Attribution{CampaignID: camp, ActorID: mixedActor, AttributedBy: "test", Confidence: "likely",
+				SourceIDs: []string{mixedSource}, Marking: access.Marking{TLP: "amber", Owner: "team--a"}}
+			_, err = trace.SaveAttribution(ctx, tx, a)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		same(t, store, "after the victim is published and a campaign attribution")
+		if got, _ = report.Compute(ctx, store, report.Filter{MaxTLP: "clear"}); got.Organisations != public.Organisations+1 || got.Actors != public.Actors {
+			t.Errorf("after the victim is published: %d organisations (want %d), %d actors (want %d)", got.Organisations,
+				public.Organisations+1, got.Actors, public.Actors)
+		}
 		// The check above proves something only if the viewers differ.
 		a, _ := report.Compute(ctx, store, report.Filter{Viewer: &viewers[0]})
 		b, _ := report.Compute(ctx, store, report.Filter{Viewer: &viewers[1]})
@@ -150,6 +185,57 @@ func TestAggregatesMatchTheScan(t *testing.T) {
 			t.Fatalf("bulk rebuild differs from the kept aggregates:\nkept    %s\nrebuilt %s", before, after)
 		}
 	})
+}
+
+// addMixed adds a clear incident of a clear campaign whose records are
+// stricter than it: an amber victim of a sector and a country of its own,
+// a red harm exposing children's data, an amber attribution; and an amber
+// incident of the same campaign. It returns the victim's and the
+// campaign's ids.
+func addMixed(t *testing.T, store *db.DB) (victim, campaign string) {
+	t.Helper()
+	teamA := access.Marking{TLP: "amber", Owner: "team--a"}
+	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+		src := &trace.Source{ID: mixedSource, Title: "mixed", Kind: "news", TLP: "clear"}
+		org := &trace.Organisation{Name: "Hidden Harbour Refuge", Kind: "ngo", Sector: "Immigration", Country: "NO", Humanitarian: true, Marking: teamA}
+		camp := &trace.Campaign{Name: "Open campaign", TLP: "clear"}
+		actor := &trace.Actor{ID: mixedActor, Name: "Mixed Spider", Type: "criminal", TLP: "clear"}
+		for _, save := range []func() error{
+			func() error { _, err := trace.SaveSource(ctx, tx, src); return err },
+			func() error { _, err := trace.SaveOrganisation(ctx, tx, org); return err },
+			func() error { _, err := trace.SaveCampaign(ctx, tx, camp); return err },
+			func() error { _, err := trace.SaveActor(ctx, tx, actor); return err },
+		} {
+			if err := save(); err != nil {
+				return err
+			}
+		}
+		victim, campaign = org.ID, camp.ID
+		for _, tlp := range []string{"clear", "amber"} {
+			in := &trace.Incident{Title: "Mixed " + tlp, AttackTypes: []string{"ransomware"}, Determination: "confirmed", Start: "2024-03",
+				Victims: []trace.Victim{{OrganisationID: org.ID}}, CampaignID: camp.ID, SourceIDs: []string{src.ID},
+				Marking: access.Marking{TLP: tlp, Owner: "team--a"}}
+			if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
+				return err
+			}
+			h := &harm.Harm{IncidentID: in.ID, Indicator: "people-affected", Min: harm.Exact(777777), Max: harm.Exact(777777),
+				DataTypes: []string{"children"}, Certainty: "confirmed", SourceIDs: []string{src.ID},
+				Marking: access.Marking{TLP: "red", Owner: "team--a", Readers: []string{"user--reader"}}}
+			if _, err := harm.Save(ctx, tx, h); err != nil {
+				return err
+			}
+			a := &trace.Attribution{IncidentID: in.ID, ActorID: actor.ID, AttributedBy: "test", Confidence: "likely",
+				SourceIDs: []string{src.ID}, Marking: teamA}
+			if _, err := trace.SaveAttribution(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return victim, campaign
 }
 
 // dump lists the non-zero aggregate rows.
@@ -171,3 +257,9 @@ func dump(t *testing.T, store *db.DB) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// Ids of addMixed's source and actor.
+const (
+	mixedSource = "source--6f1d7a52-3c1e-4b7a-9d55-0c9e2f1a7b01"
+	mixedActor  = "threat-actor--6f1d7a52-3c1e-4b7a-9d55-0c9e2f1a7b02"
+)
