@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/treaty"
@@ -74,36 +75,31 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := incidentList{Items: []trace.Incident{}, Total: total, Page: page, PerPage: perPage}
-	for _, row := range rows {
-		in, err := trace.GetIncident(r.Context(), s.store, row.ID)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, *in)
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ID
 	}
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), ids)
+	if err != nil {
+		return err
+	}
+	out.Items = append(out.Items, doc.Incidents...)
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	visible, err := report.Visible(ctx, s.store, *accessOf(r), id)
+	view, err := s.incidentView(r, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if !visible {
+	if view == nil {
 		return writeJSON(w, http.StatusNotFound, apiError{Code: "not_found", Message: "no such incident"})
 	}
-	in, err := trace.GetIncident(ctx, s.store, id)
-	if err != nil {
-		return err
-	}
-	d := incidentDetail{Incident: *in}
-	if d.Harms, err = harm.OfIncident(ctx, s.store, id); err != nil {
-		return err
-	}
-	if d.Attributions, err = trace.AttributionsOf(ctx, s.store, id); err != nil {
-		return err
+	d := incidentDetail{Incident: view.Incidents[0], Harms: view.Harms, Attributions: []trace.Attribution{}}
+	for _, a := range view.Attributions {
+		if a.IncidentID == d.ID {
+			d.Attributions = append(d.Attributions, a)
+		}
 	}
 	return writeJSON(w, http.StatusOK, d)
 }

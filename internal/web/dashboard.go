@@ -216,63 +216,34 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	visible, err := report.Visible(ctx, s.store, *accessOf(r), r.PathValue("id"))
+	view, err := s.incidentView(r, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if !visible {
+	if view == nil {
 		return s.notFound(w, r)
 	}
-	in, err := trace.GetIncident(ctx, s.store, r.PathValue("id"))
-	if err != nil {
-		return err
+	in := &view.Incidents[0]
+	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms}
+	orgs := map[string]*trace.Organisation{}
+	for i := range view.Organisations {
+		orgs[view.Organisations[i].ID] = &view.Organisations[i]
 	}
-	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}}
 	for _, v := range in.Victims {
-		o, err := trace.GetOrganisation(ctx, s.store, v.OrganisationID)
-		if err != nil {
-			return err
-		}
-		p.Victims = append(p.Victims, o)
+		p.Victims = append(p.Victims, orgs[v.OrganisationID])
 	}
-	if p.Harms, err = harm.OfIncident(ctx, s.store, in.ID); err != nil {
-		return err
+	if in.CampaignID != "" && len(view.Campaigns) > 0 {
+		p.Campaign = &view.Campaigns[0]
 	}
-	attrs, err := trace.AttributionsOf(ctx, s.store, in.ID)
-	if err != nil {
-		return err
+	actors := map[string]*trace.Actor{}
+	for i := range view.Actors {
+		actors[view.Actors[i].ID] = &view.Actors[i]
 	}
-	if in.CampaignID != "" {
-		if p.Campaign, err = trace.GetCampaign(ctx, s.store, in.CampaignID); err != nil {
-			return err
-		}
-		more, err := trace.AttributionsOf(ctx, s.store, in.CampaignID)
-		if err != nil {
-			return err
-		}
-		attrs = append(attrs, more...)
+	for _, a := range view.Attributions {
+		p.Attributions = append(p.Attributions, attributionView{a, actors[a.ActorID]})
 	}
-	var cited []string
-	cited = append(cited, in.SourceIDs...)
-	for _, a := range attrs {
-		actor, err := trace.GetActor(ctx, s.store, a.ActorID)
-		if err != nil {
-			return err
-		}
-		p.Attributions = append(p.Attributions, attributionView{a, actor})
-		cited = append(cited, a.SourceIDs...)
-	}
-	for _, h := range p.Harms {
-		cited = append(cited, h.SourceIDs...)
-	}
-	for _, id := range cited {
-		if _, ok := p.Sources[id]; !ok {
-			src, err := trace.GetSource(ctx, s.store, id)
-			if err != nil {
-				return err
-			}
-			p.Sources[id] = *src
-		}
+	for _, src := range view.Sources {
+		p.Sources[src.ID] = src
 	}
 	for _, n := range in.Articles {
 		if a, ok := vocab.LookupArticle(n); ok {
@@ -286,6 +257,23 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 		p.Revisions = revision.ForPublic(p.Revisions)
 	}
 	return s.render(w, http.StatusOK, "incident.html", p)
+}
+
+// incidentView is what the viewer may read of one incident: the incident
+// with its harms, attributions, victims, sources, actors and campaign, each
+// by its own marking, with references to the rest dropped and its hidden
+// victims counted as undisclosed (interchange.Load's redaction, the same as
+// every download's); nil when the viewer may not read the incident.
+func (s *Server) incidentView(r *http.Request, id string) (*interchange.Document, error) {
+	ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), id)
+	if err != nil || !ok {
+		return nil, err
+	}
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), []string{id})
+	if err != nil || len(doc.Incidents) == 0 {
+		return nil, err
+	}
+	return doc, nil
 }
 
 // subjectPage is an actor's, a campaign's or a country's page: what it is,

@@ -69,6 +69,7 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 			}
 			return option
 		},
+		"iterate": func(n int) []struct{} { return make([]struct{}, n) },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
