@@ -150,6 +150,12 @@ func Save(ctx context.Context, tx *db.Tx, h *Harm) (revision.Outcome, error) {
 	if h.ID == "" {
 		h.ID = trace.NewID("impact")
 	}
+	if h.TLP == "" && h.IncidentID != "" {
+		// A figure given no marking of its own is marked as its incident.
+		if m, err := access.Stored(ctx, tx, access.Incident, h.IncidentID); err == nil {
+			h.Marking = m
+		}
+	}
 	h.Normalise()
 	if err := h.Validate(); err != nil {
 		return revision.Unchanged, err

@@ -131,9 +131,10 @@ func (doc *Document) SettleMarkings(def string) {
 		def = trace.DefaultTLP
 	}
 	byID := map[string]*access.Marking{}
+	dependent := doc.dependents()
 	for _, r := range doc.records() {
 		r.marking.TLP = strings.ToLower(strings.TrimSpace(r.marking.TLP))
-		if r.marking.TLP == "" {
+		if r.marking.TLP == "" && !dependent[r.marking] {
 			r.marking.TLP = def
 		}
 		if r.kind != access.Object {
@@ -147,22 +148,47 @@ func (doc *Document) SettleMarkings(def string) {
 		for _, ref := range doc.references() {
 			from, to := ref.from, byID[*ref.id]
 			parent := strings.HasSuffix(ref.field, "incident_id") || (ref.field == "campaign_id" && isAttribution(doc, from))
-			if to == nil || !slices.Contains(access.TLPs, from.TLP) || !slices.Contains(access.TLPs, to.TLP) {
+			if to == nil || (from.TLP != "" && !slices.Contains(access.TLPs, from.TLP)) || (to.TLP != "" && !slices.Contains(access.TLPs, to.TLP)) {
 				continue // an unknown marking is refused when its record is saved
 			}
 			if parent {
 				from, to = to, from // the harm or attribution follows its incident or campaign
 			}
-			if access.Rank(from.TLP) > access.Rank(to.TLP) {
+			if to.TLP == "" || access.Rank(from.TLP) > access.Rank(to.TLP) {
 				*to = inherit(*from)
 			}
 		}
 	}
+	// A harm or an attribution without a marking of its own whose incident
+	// or campaign is not in the document takes the stored one's (harm.Save,
+	// trace.SaveAttribution).
 	for i := range doc.Objects {
 		if m, ok := byID[doc.Objects[i].ID]; ok && doc.Objects[i].Modelled {
 			doc.Objects[i].Marking = *m
 		}
 	}
+}
+
+// dependents are the harms and attributions whose incident or campaign the
+// document holds: without a marking of their own, they take that record's,
+// not the default.
+func (doc *Document) dependents() map[*access.Marking]bool {
+	parents := map[string]bool{}
+	for _, in := range doc.Incidents {
+		parents[in.ID] = true
+	}
+	for _, c := range doc.Campaigns {
+		parents[c.ID] = true
+	}
+	out := map[*access.Marking]bool{}
+	for i := range doc.Harms {
+		out[&doc.Harms[i].Marking] = parents[doc.Harms[i].IncidentID]
+	}
+	for i := range doc.Attributions {
+		a := &doc.Attributions[i]
+		out[&a.Marking] = parents[a.IncidentID] || parents[a.CampaignID]
+	}
+	return out
 }
 
 func isAttribution(doc *Document, m *access.Marking) bool {

@@ -82,6 +82,17 @@ func SaveAttribution(ctx context.Context, tx *db.Tx, a *Attribution) (revision.O
 	a.AttributedBy = strings.TrimSpace(a.AttributedBy)
 	a.Basis = strings.TrimSpace(a.Basis)
 	a.SourceIDs = sortedSet(a.SourceIDs)
+	if a.TLP == "" {
+		// An attribution given no marking of its own is marked as what it
+		// attributes.
+		kind, id := access.Incident, a.IncidentID
+		if id == "" {
+			kind, id = access.Campaign, a.CampaignID
+		}
+		if m, err := access.Stored(ctx, tx, kind, id); err == nil {
+			a.Marking = m
+		}
+	}
 	a.Marking.Normalise(DefaultTLP)
 	if err := a.Validate(); err != nil {
 		return revision.Unchanged, err
