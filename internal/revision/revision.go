@@ -38,6 +38,10 @@ type Revision struct {
 	Reason     string    `json:"reason"`
 	Changes    []Change  `json:"changes"`
 	Time       time.Time `json:"time"`
+	// Hidden marks a change shown as "a change you may not see": it
+	// involves a record the viewer may not read, so only its time, kind
+	// and action are kept.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 // Outcome tells what saving a record did.
@@ -75,27 +79,56 @@ func Record(ctx context.Context, tx *db.Tx, kind, id string, before, after any) 
 	if len(changes) == 0 && action == Update {
 		return Unchanged, nil
 	}
-	return Append(ctx, tx, kind, id, action, changes)
+	revID, outcome, err := appendRevision(ctx, tx, kind, id, action, changes)
+	if err != nil {
+		return outcome, err
+	}
+	return outcome, recordParents(ctx, tx, revID, oldFields, newFields)
+}
+
+// recordParents names the incident or campaign a harm's or an
+// attribution's revision belongs to: both when the revision moved it.
+func recordParents(ctx context.Context, tx *db.Tx, revID int64, before, after map[string]json.RawMessage) error {
+	seen := map[string]bool{}
+	for _, fields := range []map[string]json.RawMessage{before, after} {
+		for _, key := range []string{"incident_id", "campaign_id"} {
+			var parent string
+			if json.Unmarshal(fields[key], &parent) != nil || parent == "" || seen[parent] {
+				continue
+			}
+			seen[parent] = true
+			if _, err := tx.Exec(ctx, `INSERT INTO revision_parents (revision_id, parent_id) VALUES (?, ?)`, revID, parent); err != nil {
+				return fmt.Errorf("record revision parent: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Append records a revision whose changes the caller computed itself: a
 // record kept by the thousand (a STIX object) need not go through Record's
 // JSON comparison.
 func Append(ctx context.Context, tx *db.Tx, kind, id, action string, changes []Change) (Outcome, error) {
+	_, outcome, err := appendRevision(ctx, tx, kind, id, action, changes)
+	return outcome, err
+}
+
+func appendRevision(ctx context.Context, tx *db.Tx, kind, id, action string, changes []Change) (int64, Outcome, error) {
 	body, err := json.Marshal(changes)
 	if err != nil {
-		return Unchanged, err
+		return 0, Unchanged, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO revisions (record_kind, record_id, action, author, reason, changes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, kind, id, action, tx.Author.Who, tx.Author.Why, string(body), tx.Stamp())
+	var revID int64
+	err = tx.QueryRow(ctx, `INSERT INTO revisions (record_kind, record_id, action, author, reason, changes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, kind, id, action, tx.Author.Who, tx.Author.Why, string(body), tx.Stamp()).Scan(&revID)
 	if err != nil {
-		return Unchanged, fmt.Errorf("record revision of %s: %w", id, err)
+		return 0, Unchanged, fmt.Errorf("record revision of %s: %w", id, err)
 	}
 	tx.Revisions++
 	if action == Create {
-		return Created, nil
+		return revID, Created, nil
 	}
-	return Updated, nil
+	return revID, Updated, nil
 }
 
 func isNil(v any) bool {
@@ -157,8 +190,12 @@ func orNull(v json.RawMessage) json.RawMessage {
 
 // List returns the revisions of one record, oldest first.
 func List(ctx context.Context, q db.Querier, recordID string) ([]Revision, error) {
-	rows, err := q.Query(ctx, `SELECT id, record_kind, record_id, action, author, reason, changes, created_at
+	return list(ctx, q, `SELECT id, record_kind, record_id, action, author, reason, changes, created_at
 		FROM revisions WHERE record_id = ? ORDER BY id`, recordID)
+}
+
+func list(ctx context.Context, q db.Querier, query string, args ...any) ([]Revision, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list revisions: %w", err)
 	}
@@ -179,12 +216,13 @@ func List(ctx context.Context, q db.Querier, recordID string) ([]Revision, error
 	return out, rows.Err()
 }
 
-// Attached returns the ids of the harms and attributions that belong or
-// belonged to an incident, deleted ones included, from their revisions.
-// (It reads every harm and attribution revision: a history page's cost.)
-func Attached(ctx context.Context, q db.Querier, incidentID string) ([]string, error) {
-	return db.Column[string](ctx, q, `SELECT DISTINCT record_id FROM revisions
-		WHERE record_kind IN ('harm', 'attribution') AND changes LIKE ? ORDER BY record_id`, `%"`+incidentID+`"%`)
+// Attached returns the revisions of the harms and attributions made while
+// they belonged to the incident (or campaign) parentID, deleted records
+// included, oldest first: found by revision_parents, never by the text of
+// the changes.
+func Attached(ctx context.Context, q db.Querier, parentID string) ([]Revision, error) {
+	return list(ctx, q, `SELECT r.id, r.record_kind, r.record_id, r.action, r.author, r.reason, r.changes, r.created_at
+		FROM revisions r JOIN revision_parents p ON p.revision_id = r.id WHERE p.parent_id = ? ORDER BY r.id`, parentID)
 }
 
 // ForPublic returns revisions as the public may see them: when and why

@@ -372,3 +372,57 @@ func userTeam(t *testing.T, store *db.DB, email string) string {
 	}
 	return team
 }
+
+// Finding 5: a harm moved to a hidden incident showed its new text, the
+// hidden incident's id and its new source on the old incident's history;
+// the history found attached records by searching the changes' text.
+func TestFindingHistoryShowsNoHiddenChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		site := newWorkSite(t, store)
+		a, b := "analyst@a.example", "analyst@b.example"
+		create := func(path, body string) string {
+			t.Helper()
+			code, answer := site.call(a, "POST", path, body)
+			if code != http.StatusCreated {
+				t.Fatalf("%s: %d %s", path, code, answer)
+			}
+			var rec struct{ ID string }
+			_ = json.Unmarshal([]byte(answer), &rec)
+			return rec.ID
+		}
+		public := create("/api/v1/sources", `{"title": "Public notice", "kind": "news", "tlp": "clear"}`)
+		x := create("/api/v1/incidents", fmt.Sprintf(`{"title": "Clear incident", "attack_types": ["ddos"], "determination": "confirmed",
+			"tlp": "clear", "source_ids": [%q]}`, public))
+		y := create("/api/v1/incidents", fmt.Sprintf(`{"title": "Red incident", "attack_types": ["ddos"], "determination": "confirmed",
+			"tlp": "red", "readers": [%q], "source_ids": [%q]}`, userOf(t, store, a), public))
+		secretSource := create("/api/v1/sources", fmt.Sprintf(`{"title": "Counsellor's notes", "kind": "victim-statement", "tlp": "red", "readers": [%q]}`, userOf(t, store, a)))
+		h := create("/api/v1/harms", fmt.Sprintf(`{"incident_id": %q, "indicator": "people-affected", "min": 3, "max": 3,
+			"description": "public text", "source_ids": [%q]}`, x, public))
+		// A harm elsewhere whose text names X: the old LIKE search attached it to X.
+		other := create("/api/v1/harms", fmt.Sprintf(`{"incident_id": %q, "indicator": "people-affected", "min": 1, "max": 1,
+			"description": "see also %s", "source_ids": [%q]}`, y, x, public))
+		if code, body := site.call(a, "PATCH", "/api/v1/harms/"+h, fmt.Sprintf(`{"incident_id": %q, "description": "secret text",
+			"tlp": "red", "readers": [%q], "source_ids": [%q]}`, y, userOf(t, store, a), secretSource)); code != http.StatusOK {
+			t.Fatalf("move: %d %s", code, body)
+		}
+		rec := site.get(b, "/history/"+x)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("B's history of X: %d", rec.Code)
+		}
+		for _, secret := range []string{"secret text", y, secretSource, other, "see also"} {
+			if strings.Contains(rec.Body.String(), secret) {
+				t.Errorf("B's history of X shows %q", secret)
+			}
+		}
+		if !strings.Contains(rec.Body.String(), "A change you may not see") || !strings.Contains(rec.Body.String(), "public text") {
+			t.Errorf("B's history of X: want the harm's public creation and the hidden move:\n%s", rec.Body.String())
+		}
+		rec = site.get(a, "/history/"+x)
+		if !strings.Contains(rec.Body.String(), "secret text") || strings.Contains(rec.Body.String(), "see also") {
+			t.Errorf("A, a reader of Y, sees the move, and only X's own records:\n%.2000s", rec.Body.String())
+		}
+		if code, body := site.call("", "GET", "/api/v1/revisions/"+h, ""); code != http.StatusNotFound {
+			t.Errorf("the public reads the moved harm's history: %d %s", code, body)
+		}
+	})
+}

@@ -247,8 +247,8 @@ func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if revs == nil {
-		revs = []revision.Revision{}
+	if revs, err = visibleHistory(r.Context(), s.store, *accessOf(r), id, revs); err != nil {
+		return err
 	}
 	if viewer(r) == nil {
 		revs = revision.ForPublic(revs)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -279,41 +278,6 @@ type historyEntry struct {
 }
 
 type change struct{ Field, Old, New string }
-
-func (s *Server) workHistory(w http.ResponseWriter, r *http.Request) error {
-	ctx, id := r.Context(), r.PathValue("id")
-	ok, err := report.RecordVisible(ctx, s.store, *accessOf(r), id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return s.notFound(w, r)
-	}
-	ids := []string{id}
-	if strings.HasPrefix(id, "incident--") {
-		attached, err := revision.Attached(ctx, s.store, id)
-		if err != nil {
-			return err
-		}
-		ids = append(ids, attached...)
-	}
-	var entries []historyEntry
-	for _, rid := range ids {
-		revs, err := revision.List(ctx, s.store, rid)
-		if err != nil {
-			return err
-		}
-		for _, rev := range revs {
-			e := historyEntry{Revision: rev}
-			for _, c := range rev.Changes {
-				e.Changes = append(e.Changes, change{c.Field, shownJSON(c.Old), shownJSON(c.New)})
-			}
-			entries = append(entries, e)
-		}
-	}
-	slices.SortStableFunc(entries, func(a, b historyEntry) int { return b.Time.Compare(a.Time) })
-	return s.render(w, http.StatusOK, "history.html", s.page(r, "History", map[string]any{"ID": id, "Entries": entries}))
-}
 
 // shownJSON writes a field's JSON value for people: strings unquoted,
 // null as a dash.
