@@ -53,7 +53,7 @@ func (s *Server) endpoints() []endpoint {
 		{method: "POST", path: "/api/v1/check-request", summary: "Check a cooperation request against the Conventions",
 			request: treaty.Request{}, response: treaty.Result{}, handler: s.apiCheckRequest},
 		{method: "GET", path: "/api/v1/openapi.json", summary: "This document", response: map[string]any{}, handler: s.apiOpenAPI},
-	}, s.recordEndpoints()...)
+	}, append(s.recordEndpoints(), s.suggestionEndpoints()...)...)
 }
 
 func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) error {

@@ -24,18 +24,21 @@ import (
 
 func (s *Server) routeWorkspace(mux *router) {
 	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request) error{
-		"GET /work":                     s.workHome,
-		"GET /work/{kind}":              s.workList,
-		"GET /work/{kind}/new":          s.workNew,
-		"POST /work/{kind}/new":         s.workNew,
-		"GET /work/{kind}/{id}":         s.workEdit,
-		"POST /work/{kind}/{id}":        s.workEdit,
-		"POST /work/{kind}/{id}/delete": s.workDelete,
-		"GET /history/{id}":             s.workHistory,
-		"GET /work/duplicates":          s.workDuplicates,
-		"POST /work/duplicates":         s.workSettle,
-		"GET /work/import":              s.workImportForm,
-		"POST /work/import":             s.workImport,
+		"GET /work":                            s.workHome,
+		"GET /work/{kind}":                     s.workList,
+		"GET /work/{kind}/new":                 s.workNew,
+		"POST /work/{kind}/new":                s.workNew,
+		"GET /work/{kind}/{id}":                s.workEdit,
+		"POST /work/{kind}/{id}":               s.workEdit,
+		"POST /work/{kind}/{id}/delete":        s.workDelete,
+		"GET /history/{id}":                    s.workHistory,
+		"GET /work/duplicates":                 s.workDuplicates,
+		"POST /work/duplicates":                s.workSettle,
+		"GET /work/suggestions":                s.workSuggestions,
+		"POST /work/suggestions":               s.workSuggest,
+		"POST /work/suggestions/{id}/decision": s.workDecide,
+		"GET /work/import":                     s.workImportForm,
+		"POST /work/import":                    s.workImport,
 	} {
 		mux.Handle(pattern, s.require("analyst", h))
 	}
@@ -138,7 +141,7 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 			return nil
 		}
 		if access.IsRefusal(err) {
-			return s.refused(w, r, err)
+			return s.offerSuggestion(w, r, err, stored, rec, p.Reason)
 		}
 		fields := validate.Fields(err)
 		if fields == nil {
