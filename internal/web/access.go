@@ -100,7 +100,10 @@ func referencesOf(rec any) []reference {
 
 // writeChecked runs save, the saving of rec by the request's viewer, after
 // asking access, and checks afterwards that the viewer still reads it.
-func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec any, save func() error) error {
+// stored is the record as it is before the change (nil for a new one): the
+// references it holds to records the viewer may not read stay, and only
+// those may remain unreadable.
+func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored any, save func() error) error {
 	v := *accessOf(r)
 	m := markingOf(rec)
 	isNew := true
@@ -122,7 +125,19 @@ func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec any, save
 		}
 		m.Owner = v.TeamID // a new record belongs to its creator's team
 	}
+	kept := map[string]bool{}
+	if stored != nil && !isNew {
+		if err := keepHidden(ctx, tx, v, stored, rec); err != nil {
+			return err
+		}
+		for _, ref := range referencesOf(stored) {
+			kept[ref.id] = true
+		}
+	}
 	for _, ref := range referencesOf(rec) {
+		if kept[ref.id] {
+			continue
+		}
 		ok, err := access.MayRead(ctx, tx, v, ref.id)
 		if err != nil {
 			return err

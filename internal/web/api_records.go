@@ -78,6 +78,9 @@ func (s *Server) apiGetRecord(kind string) func(w http.ResponseWriter, r *http.R
 		if rec == nil {
 			return writeJSON(w, http.StatusNotFound, noRecord)
 		}
+		if err := withoutHidden(r.Context(), s.store, *accessOf(r), rec); err != nil {
+			return err
+		}
 		return writeJSON(w, http.StatusOK, rec)
 	}
 }
@@ -196,6 +199,9 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 		return writeJSON(w, http.StatusNotFound, noRecord)
 	}
 	if err != nil {
+		return err
+	}
+	if err := withoutHidden(r.Context(), s.store, *accessOf(r), rec); err != nil {
 		return err
 	}
 	return writeJSON(w, status, rec)

@@ -114,8 +114,18 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 		}
 	}
 	if r.Method == http.MethodGet {
+		shown := stored
+		if idOf(stored) != "" {
+			shown = f.zero() // a copy, so the stored record keeps what it names
+			if err := copyRecord(stored, shown); err != nil {
+				return err
+			}
+			if err := withoutHidden(ctx, s.store, *accessOf(r), shown); err != nil {
+				return err
+			}
+		}
 		var err error
-		p.Fields, err = statesOf(ctx, s.store, f.Fields, stored)
+		p.Fields, err = statesOf(ctx, s.store, f.Fields, shown)
 		if err != nil {
 			return err
 		}

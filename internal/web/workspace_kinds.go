@@ -57,7 +57,16 @@ func formOf[T any](kind, label string, fields []formField,
 		},
 		get: func(ctx context.Context, q db.Querier, id string) (any, error) { return get(ctx, q, id) },
 		save: func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error {
-			return writeChecked(ctx, tx, r, rec, func() error { return save(ctx, tx, r, rec.(*T)) })
+			var stored any // what rec changes, if it exists: its hidden references stay
+			if id := idOf(rec); id != "" {
+				switch prev, err := get(ctx, tx, id); {
+				case err == nil:
+					stored = prev
+				case !errors.Is(err, db.ErrNotFound):
+					return err
+				}
+			}
+			return writeChecked(ctx, tx, r, rec, stored, func() error { return save(ctx, tx, r, rec.(*T)) })
 		},
 		id:    func(rec any) string { return id(rec.(*T)) },
 		shown: func(rec any) string { return shown(rec.(*T)) },
