@@ -37,7 +37,13 @@ type Viewer struct {
 	// Role is the user's role (admin, analyst, case-worker, volunteer,
 	// viewer); it ranks what they may do, never what they may see.
 	Role string
+	// Reporter is the case whose receipt the viewer presented: a reporter
+	// has no account, and reaches that case alone (cases.go).
+	Reporter string
 }
+
+// ReporterOf is whoever holds the receipt of case id.
+func ReporterOf(caseID string) Viewer { return Viewer{Reporter: caseID} }
 
 // Public is the public: TLP:CLEAR only.
 var Public = Viewer{}
@@ -51,6 +57,7 @@ func User(userID, teamID, role string) Viewer {
 }
 
 // IsPublic reports whether the viewer sees only what is marked clear.
+// A reporter, who has no account, is the public for every other record.
 func (v Viewer) IsPublic() bool { return !v.Operator && !v.SignedIn }
 
 // Marking is the access part of every record: its TLP, the team that owns
@@ -112,6 +119,10 @@ type Record struct {
 	Marking Marking
 	Parent  *Marking
 	Refs    []Marking
+	// ID and Assigned matter for cases only: a reporter reaches the case
+	// of their receipt, a volunteer the cases assigned to them.
+	ID       string
+	Assigned []string
 }
 
 // ErrHidden is the answer for a record the viewer may not read: the same
@@ -133,6 +144,9 @@ func IsRefusal(err error) bool {
 // Decide is the one decision: nil when v may do action on rec, ErrHidden
 // when v may not read it, a *Refusal when v may read but not write it.
 func Decide(v Viewer, action Action, rec Record) error {
+	if rec.Kind == Case {
+		return v.decideCase(action, rec)
+	}
 	if !v.Reads(rec.Marking) || (rec.Parent != nil && !v.Reads(*rec.Parent)) {
 		return ErrHidden
 	}

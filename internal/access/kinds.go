@@ -57,6 +57,8 @@ func KindOf(id string) Kind {
 		return Actor
 	case "campaign":
 		return Campaign
+	case "case":
+		return Case
 	}
 	return Object
 }

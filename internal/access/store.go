@@ -115,6 +115,9 @@ func Lookup(ctx context.Context, q db.Querier, id string) (Record, error) {
 	if kind == "" {
 		return Record{}, fmt.Errorf("%s: %w", id, db.ErrNotFound)
 	}
+	if kind == Case {
+		return lookupCase(ctx, q, id)
+	}
 	m, err := Stored(ctx, q, kind, id)
 	if errors.Is(err, db.ErrNotFound) && kind != Object {
 		// A STIX object harmtrace does not model may carry a modelled
