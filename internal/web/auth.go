@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -12,11 +11,10 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 )
 
 const sessionCookie = "harmtrace_session"
-
-type viewerKey struct{}
 
 // withViewer finds who sends a request — a session cookie, or an API
 // token as a bearer token or a Basic password — and puts the user (nil for
@@ -50,7 +48,7 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 			unauthenticated(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, u)))
+		next.ServeHTTP(w, httpkit.WithUser(r, u))
 	})
 }
 
@@ -73,10 +71,7 @@ func unauthenticated(w http.ResponseWriter, r *http.Request) {
 }
 
 // viewer returns the signed-in user, or nil.
-func viewer(r *http.Request) *account.User {
-	u, _ := r.Context().Value(viewerKey{}).(*account.User)
-	return u
-}
+func viewer(r *http.Request) *account.User { return httpkit.User(r) }
 
 // require is the one place where roles are checked: a page or endpoint
 // that needs at least role answers 401 to the public and 403 to a user
@@ -128,12 +123,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	keys := []string{"account:" + email, "address:" + address(r)}
 	now := time.Now()
-	if s.limits.blocked(now, keys...) {
+	if s.limits.Blocked(now, keys...) {
 		return fail(http.StatusTooManyRequests, "Too many failed sign-ins; wait a quarter of an hour.")
 	}
 	u, err := account.Authenticate(r.Context(), s.store, email, password)
 	if errors.Is(err, account.ErrBadCredentials) {
-		s.limits.fail(now, keys...)
+		s.limits.Fail(now, keys...)
 		_ = s.store.Write(r.Context(), db.Author{Who: "web"}, func(tx *db.Tx) error {
 			return account.Audit(r.Context(), tx, email, "session.refused", "", address(r), "")
 		})

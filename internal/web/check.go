@@ -1,10 +1,11 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/treaty"
@@ -85,6 +86,6 @@ func (s *Server) apiCheckRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 // errBadRequest marks errors caused by the request, shown to the visitor.
-var errBadRequest = errors.New("bad request")
+var errBadRequest = httpkit.ErrBadRequest
 
-func badRequest(err error) error { return errors.Join(errBadRequest, err) }
+func badRequest(err error) error { return httpkit.BadRequest(err) }

@@ -14,6 +14,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/chart"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/stix"
 	"github.com/harmtrace/harmtrace/internal/report"
@@ -25,10 +26,7 @@ import (
 // access is what the request's viewer may see (internal/access): the
 // public sees TLP:CLEAR only.
 func accessOf(r *http.Request) *access.Viewer {
-	v := access.Public
-	if u := viewer(r); u != nil {
-		v = access.User(u.ID, u.TeamID, u.Role)
-	}
+	v := httpkit.Access(r)
 	return &v
 }
 

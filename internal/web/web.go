@@ -5,21 +5,18 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"embed"
-	"encoding/json"
-	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
 )
 
@@ -35,7 +32,7 @@ type Server struct {
 	store  *db.DB
 	log    *slog.Logger
 	pages  *template.Template
-	limits *limiter
+	limits *httpkit.Limiter
 	opts   Options
 	// reports and collections keep what they computed until the store
 	// changes (cache.go).
@@ -55,12 +52,10 @@ type Options struct {
 // New returns the HTTP handler of harmtrace; opts, when given, is one
 // Options (most callers need none).
 func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) {
-	pages, err := template.New("").Funcs(template.FuncMap{
+	pages, err := template.New("").Funcs(httpkit.Funcs()).Funcs(template.FuncMap{
 		"number": report.Number,
 		"count":  func(n int) string { return report.Number(int64(n)) },
-		"join":   strings.Join,
 		"has":    slices.Contains[[]string],
-		"date":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
 		"figure": figure,
 		"deref":  func(p *int64) int64 { return *p },
 		"label": func(f fieldState, option string) string {
@@ -77,7 +72,10 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 			}
 			return m
 		},
-	}).ParseFS(templateFiles, "templates/*.html")
+	}).ParseFS(httpkit.Layout, httpkit.LayoutPattern)
+	if err == nil {
+		pages, err = pages.ParseFS(templateFiles, "templates/*.html")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +83,7 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	s := &Server{store: store, log: log, pages: pages, opts: o, limits: newLimiter(limitKeys),
+	s := &Server{store: store, log: log, pages: pages, opts: o, limits: httpkit.NewLimiter(httpkit.LimitKeys),
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
 	mux := s.routes()
 	// Cross-origin protection rejects state-changing requests that a
@@ -94,51 +92,21 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 	return securityHeaders(noStore(refuseBadBytes(protect.Handler(s.withViewer(mux.mux))))), nil
 }
 
-// handle adapts a handler that returns an error: a bad request is shown to
-// the visitor, anything else is logged and answered with a safe message.
+// handle adapts a handler that returns an error (httpkit.Handle).
 func (s *Server) handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		switch {
-		case err == nil, errors.Is(err, context.Canceled):
-		case errors.Is(err, errBadRequest):
-			http.Error(w, "Bad request.", http.StatusBadRequest)
-		default:
-			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			if strings.HasPrefix(r.URL.Path, "/api/") {
-				_ = writeJSON(w, http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error; it was logged"})
-				return
-			}
-			http.Error(w, "Something went wrong on our side; the error was logged.", http.StatusInternalServerError)
-		}
-	})
+	return httpkit.Handle(s.log, h)
 }
 
-// render executes a page template into a buffer first, so a template error
-// never leaves half a page.
+// render executes a page template (httpkit.Render).
 func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
-	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	return httpkit.Render(w, s.pages, status, name, data)
 }
 
-// apiError is the JSON body of every API error: a stable code and a message.
-type apiError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// apiError is the JSON body of every API error.
+type apiError = httpkit.APIError
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return httpkit.WriteJSON(w, status, v)
 }
 
 // healthz answers 200 once the store is open, migrated and answering.

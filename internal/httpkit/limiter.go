@@ -1,23 +1,31 @@
-package web
+package httpkit
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"sync"
 	"time"
 )
 
-// limiter counts failed sign-ins per account and per address, and refuses
-// more than limitFailures within limitWindow. Its memory is bounded: a key
-// is kept as its SHA-256 (an email of any length takes 32 bytes), keys
+// Limiter counts failures (sign-ins, receipts) per key (an account, an
+// address), and refuses more than limitFailures within limitWindow. Keys
+// are kept only in memory, as a SHA-256 salted with a secret of the
+// process: an address is never written anywhere, and its hash cannot be
+// looked up. Its memory is bounded: a key takes 32 bytes whatever its
+// length (an email of any length takes 32 bytes), keys
 // whose failures are all older than the window are dropped, and at most
 // size keys are kept; when full, the key with the oldest last failure
 // goes. Without these bounds, sign-ins with a million distinct or huge
 // emails grew the process to a gigabyte.
-type limiter struct {
+type Limiter struct {
+	salt     [32]byte
 	mu       sync.Mutex
 	failures map[[sha256.Size]byte][]time.Time
 	size     int
 }
+
+// LimitKeys bounds the keys a limiter keeps, about 200 bytes each: 10 MB.
+const LimitKeys = limitKeys
 
 const (
 	limitFailures = 5
@@ -27,26 +35,35 @@ const (
 	limitKeys = 50_000
 )
 
-func newLimiter(size int) *limiter {
-	return &limiter{failures: map[[sha256.Size]byte][]time.Time{}, size: size}
+// NewLimiter returns a limiter that keeps at most size keys.
+func NewLimiter(size int) *Limiter {
+	l := &Limiter{failures: map[[sha256.Size]byte][]time.Time{}, size: size}
+	_, _ = rand.Read(l.salt[:])
+	return l
 }
 
-func (l *limiter) blocked(now time.Time, keys ...string) bool {
+func (l *Limiter) hash(key string) [sha256.Size]byte {
+	return sha256.Sum256(append(l.salt[:], key...))
+}
+
+// Blocked reports whether any of the keys failed too often lately.
+func (l *Limiter) Blocked(now time.Time, keys ...string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
-		if len(l.recent(now, sha256.Sum256([]byte(k)))) >= limitFailures {
+		if len(l.recent(now, l.hash(k))) >= limitFailures {
 			return true
 		}
 	}
 	return false
 }
 
-func (l *limiter) fail(now time.Time, keys ...string) {
+// Fail counts a failure for each key.
+func (l *Limiter) Fail(now time.Time, keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
-		h := sha256.Sum256([]byte(k))
+		h := l.hash(k)
 		if _, kept := l.failures[h]; !kept && len(l.failures) >= l.size {
 			l.prune(now)
 			if len(l.failures) >= l.size {
@@ -62,7 +79,7 @@ func (l *limiter) fail(now time.Time, keys ...string) {
 
 // recent returns a key's failures within the window, and forgets the key
 // when none is left.
-func (l *limiter) recent(now time.Time, h [sha256.Size]byte) []time.Time {
+func (l *Limiter) recent(now time.Time, h [sha256.Size]byte) []time.Time {
 	var kept []time.Time
 	for _, t := range l.failures[h] {
 		if now.Sub(t) < limitWindow {
@@ -78,14 +95,14 @@ func (l *limiter) recent(now time.Time, h [sha256.Size]byte) []time.Time {
 }
 
 // prune forgets every key whose failures have all expired.
-func (l *limiter) prune(now time.Time) {
+func (l *Limiter) prune(now time.Time) {
 	for h := range l.failures {
 		l.recent(now, h)
 	}
 }
 
 // evictOldest forgets the key whose last failure is the oldest.
-func (l *limiter) evictOldest() {
+func (l *Limiter) evictOldest() {
 	var oldest [sha256.Size]byte
 	var at time.Time
 	for h, times := range l.failures {

@@ -1,0 +1,130 @@
+// Package httpkit is the HTTP plumbing every web surface of harmtrace
+// shares, so that it exists once: handlers that return errors and one
+// place that answers them, buffered template rendering on one layout, JSON
+// answers, who the viewer is, and the limiter of failed attempts. The
+// surfaces themselves (internal/web for the public pages, workspace, API
+// and TAXII; internal/victim for the victims' pages; internal/casework for
+// cases) each register their own routes on a Router.
+package httpkit
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/harmtrace/harmtrace/internal/access"
+	"github.com/harmtrace/harmtrace/internal/account"
+)
+
+// Layout holds the header and footer of the signed-in and public pages
+// (templates/layout.html), which every surface's templates use.
+//
+//go:embed templates/layout.html
+var Layout embed.FS
+
+// LayoutPattern names the layout in Layout, for template.ParseFS.
+const LayoutPattern = "templates/layout.html"
+
+// Funcs are the template functions every surface has.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+		"join": strings.Join,
+	}
+}
+
+// Router is where a surface registers its routes.
+type Router interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// HandlerFunc is a handler that returns its error instead of answering it.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ErrBadRequest marks errors caused by the request, shown to the visitor.
+var ErrBadRequest = errors.New("bad request")
+
+// BadRequest marks err as the request's fault.
+func BadRequest(err error) error { return errors.Join(ErrBadRequest, err) }
+
+// Handle adapts h: a bad request is answered 400, anything else is logged
+// and answered with a safe message, so internal detail never reaches a
+// visitor. The log names the method and path only, never a query string
+// or a body.
+func Handle(log *slog.Logger, h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		switch {
+		case err == nil, errors.Is(err, context.Canceled):
+		case errors.Is(err, ErrBadRequest):
+			http.Error(w, "Bad request.", http.StatusBadRequest)
+		default:
+			log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				_ = WriteJSON(w, http.StatusInternalServerError, APIError{Code: "internal", Message: "internal error; it was logged"})
+				return
+			}
+			http.Error(w, "Something went wrong on our side; the error was logged.", http.StatusInternalServerError)
+		}
+	})
+}
+
+// Render executes a page template into a buffer first, so a template
+// error never leaves half a page.
+func Render(w http.ResponseWriter, t *template.Template, status int, name string, data any) error {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// APIError is the JSON body of every API error: a stable code and a message.
+type APIError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteJSON answers v as indented JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+type viewerKey struct{}
+
+// WithUser is the request's context with its signed-in user (nil: the
+// public).
+func WithUser(r *http.Request, u *account.User) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), viewerKey{}, u))
+}
+
+// User returns the signed-in user, or nil.
+func User(r *http.Request) *account.User {
+	u, _ := r.Context().Value(viewerKey{}).(*account.User)
+	return u
+}
+
+// Access is the viewer as internal/access judges them.
+func Access(r *http.Request) access.Viewer {
+	if u := User(r); u != nil {
+		return access.User(u.ID, u.TeamID, u.Role)
+	}
+	return access.Public
+}
+
+// IsAPI reports whether the request is for the JSON API.
+func IsAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
