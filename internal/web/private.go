@@ -8,7 +8,7 @@ import (
 // privatePaths are the pages whose every answer is someone's own: the
 // workspace, the history of records, the admin pages and signing in.
 // Each stands for itself and everything under it.
-var privatePaths = []string{"/work", "/history", "/admin", "/sign-in"}
+var privatePaths = []string{"/work", "/history", "/admin", "/sign-in", "/report", "/api/v1/reports", "/api/v1/cases"}
 
 // noStore marks private answers Cache-Control: no-store, so that neither
 // a shared cache (a proxy, a CDN) nor the browser's cache keeps them for
