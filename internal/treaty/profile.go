@@ -51,7 +51,7 @@ type StatusSource struct {
 	Status       string `json:"status"`
 	Source       string `json:"source"`
 	Checked      string `json:"checked,omitempty"` // YYYY-MM-DD
-	Verification string `json:"verification"`     // verified-text, secondary-source or unverified
+	Verification string `json:"verification"`      // verified-text, secondary-source or unverified
 }
 
 // Status vocabularies. A signatory is not bound; an observer takes part in

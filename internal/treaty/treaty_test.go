@@ -274,8 +274,14 @@ func TestNoWrongBasis(t *testing.T) {
 	variants := []func(r *treaty.Request){
 		func(r *treaty.Request) {},
 		func(r *treaty.Request) { r.Target = []string{"political-opposition"} },
-		func(r *treaty.Request) { r.Conduct = []string{"insulting-officials"}; r.Target = []string{"journalist"} },
-		func(r *treaty.Request) { r.Conduct = []string{"other"}; r.TargetGrounds = []string{"religion", "gender-identity"} },
+		func(r *treaty.Request) {
+			r.Conduct = []string{"insulting-officials"}
+			r.Target = []string{"journalist"}
+		},
+		func(r *treaty.Request) {
+			r.Conduct = []string{"other"}
+			r.TargetGrounds = []string{"religion", "gender-identity"}
+		},
 		func(r *treaty.Request) { r.DataCategories = []string{"content", "health"}; r.DataProtection = nil },
 	}
 	for _, measure := range treaty.Measures.Values {
