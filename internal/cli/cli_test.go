@@ -72,6 +72,8 @@ func TestCommands(t *testing.T) {
 			"REFUSE-RECOMMENDED", nil},
 		{"check-request as JSON", []string{"check-request", "--format", "json", "../treaty/testdata/hospital-preservation.json"}, 0,
 			`"outcome": "proceed"`, nil},
+		{"check-request between states bound by neither Convention", []string{"check-request", "../treaty/testdata/non-parties-preservation.json"}, 0,
+			"NO-TREATY-BASIS (depends on bilateral or domestic law)", nil},
 		{"check-request names an unknown key", []string{"check-request", "../treaty/testdata/unknown-key.json"}, 1, "",
 			[]string{"unknown-key.json", `"urgency"`}},
 		{"profile of a Budapest party", []string{"profile", "show", "FR"}, 0, `"budapest": "party"`, nil},

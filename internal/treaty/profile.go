@@ -20,10 +20,14 @@ const Unknown = "unknown"
 // Profile is what is known of one jurisdiction.
 type Profile struct {
 	Country string `json:"country"`
-	// Budapest: party, observer, not-party or unknown.
+	// Budapest: party, signatory, observer, none or unknown.
 	Budapest string `json:"budapest"`
-	// UNCC: party, signatory, not-signatory or unknown.
+	// UNCC: party, signatory, none or unknown. Even a party is not bound
+	// until the Convention enters into force (art. 65).
 	UNCC string `json:"uncc"`
+	// StatusSources dates and sources each status, with how far it was
+	// verified, so a reader can tell a checked fact from an old seed.
+	StatusSources []StatusSource `json:"status_sources,omitempty"`
 	// Criminalises lists the conduct the country's law makes a crime, with
 	// the maximum penalty and a source. Conduct not listed is unknown.
 	Criminalises []Criminalisation `json:"criminalises,omitempty"`
@@ -41,27 +45,59 @@ type Criminalisation struct {
 	Source          string  `json:"source"`
 }
 
+// StatusSource is where one status fact comes from.
+type StatusSource struct {
+	Instrument   string `json:"instrument"` // Budapest, UNCC or CETS224
+	Status       string `json:"status"`
+	Source       string `json:"source"`
+	Checked      string `json:"checked,omitempty"` // YYYY-MM-DD
+	Verification string `json:"verification"`      // verified-text, secondary-source or unverified
+}
+
+// Status vocabularies. A signatory is not bound; an observer takes part in
+// the Budapest committee without being a Party.
 var (
-	budapestStatus = vocab.List{Name: "Budapest status", Values: []string{"party", "observer", "not-party", Unknown}}
-	unccStatus     = vocab.List{Name: "UN Convention status", Values: []string{"party", "signatory", "not-signatory", Unknown}}
+	BudapestStatus = vocab.List{Name: "Budapest status", Values: []string{"party", "signatory", "observer", "none", Unknown}}
+	UNCCStatus     = vocab.List{Name: "UN Convention status", Values: []string{"party", "signatory", "none", Unknown}}
 	deathPenalty   = vocab.List{Name: "death penalty", Values: []string{"retained", "abolished", Unknown}}
+	verifications  = vocab.List{Name: "verification", Values: []string{Verified, Secondary, Unverified}}
+	instruments    = vocab.List{Name: "instrument", Values: []string{Budapest, UNCC, CETS224}}
 )
+
+// oldStatuses maps the values earlier versions stored to today's words.
+var oldStatuses = map[string]string{"not-party": "none", "not-signatory": "none"}
+
+func (p *Profile) normalise() {
+	for _, f := range []*string{&p.Budapest, &p.UNCC, &p.DeathPenalty} {
+		if *f == "" {
+			*f = Unknown
+		}
+		if v, ok := oldStatuses[*f]; ok {
+			*f = v
+		}
+	}
+}
 
 // Validate names every field at fault.
 func (p *Profile) Validate() error {
 	var errs validate.Errors
 	p.Country = strings.ToUpper(strings.TrimSpace(p.Country))
-	if !statePattern.MatchString(p.Country) {
-		errs.Add("country", "%q is not an ISO 3166-1 alpha-2 code", p.Country)
-	}
-	for _, f := range []*string{&p.Budapest, &p.UNCC, &p.DeathPenalty} {
-		if *f == "" {
-			*f = Unknown
+	errs.Check("country", checkCountry(p.Country))
+	p.normalise()
+	errs.Check("budapest", BudapestStatus.Check(p.Budapest))
+	errs.Check("uncc", UNCCStatus.Check(p.UNCC))
+	errs.Check("death_penalty", deathPenalty.Check(p.DeathPenalty))
+	for i, s := range p.StatusSources {
+		field := fmt.Sprintf("status_sources[%d]", i)
+		errs.Check(field+".instrument", instruments.Check(s.Instrument))
+		errs.Check(field+".verification", verifications.Check(s.Verification))
+		if strings.TrimSpace(s.Source) == "" {
+			errs.Add(field+".source", "name the source of the status")
+		}
+		if s.Checked != "" && !isDate(s.Checked) {
+			errs.Add(field+".checked", "%q is not a date YYYY-MM-DD", s.Checked)
 		}
 	}
-	errs.Check("budapest", budapestStatus.Check(p.Budapest))
-	errs.Check("uncc", unccStatus.Check(p.UNCC))
-	errs.Check("death_penalty", deathPenalty.Check(p.DeathPenalty))
 	for i, c := range p.Criminalises {
 		errs.Check(fmt.Sprintf("criminalises[%d].conduct", i), Conducts.Check(c.Conduct))
 		if c.Source == "" {
@@ -84,7 +120,14 @@ func (p *Profile) criminalisation(conduct string) (Criminalisation, bool) {
 	return Criminalisation{}, false
 }
 
-// seedProfile is the profile the shipped data gives a country.
+// galaxySource is why a status seeded from the MISP galaxy is only a
+// secondary source: the galaxy's snapshot is undated and lists 68 Parties,
+// fewer than the Council of Europe counts now.
+const galaxySource = "MISP country galaxy (budapest-convention), an undated snapshot listing 68 Parties; the Council of " +
+	"Europe counts about 81 (August 2025, secondary source), so a state shown as observer or none may have joined since"
+
+// seedProfile is the profile the shipped data gives a country: the
+// galaxy's Budapest status, then the dated facts of data/status.json.
 func seedProfile(country string) *Profile {
 	p := &Profile{Country: country, Budapest: Unknown, UNCC: Unknown, DeathPenalty: Unknown}
 	if c, ok := vocab.LookupCountry(country); ok {
@@ -94,11 +137,35 @@ func seedProfile(country string) *Profile {
 		case "observers":
 			p.Budapest = "observer"
 		default:
-			p.Budapest = "not-party"
+			p.Budapest = "none"
 		}
-		p.Sources = []string{"Budapest status: MISP country galaxy (budapest-convention)"}
+		p.StatusSources = append(p.StatusSources, StatusSource{Instrument: Budapest, Status: p.Budapest, Source: galaxySource,
+			Verification: Secondary})
+	}
+	for _, f := range statusData().Countries {
+		if f.Country != country {
+			continue
+		}
+		switch f.Instrument {
+		case Budapest:
+			p.Budapest = f.Status
+			p.StatusSources = dropInstrument(p.StatusSources, Budapest)
+		case UNCC:
+			p.UNCC = f.Status
+		}
+		p.StatusSources = append(p.StatusSources, f.StatusSource)
 	}
 	return p
+}
+
+func dropInstrument(list []StatusSource, instrument string) []StatusSource {
+	var out []StatusSource
+	for _, s := range list {
+		if s.Instrument != instrument {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // GetProfile returns the stored profile of a country, or the seed profile.
@@ -116,6 +183,7 @@ func GetProfile(ctx context.Context, q db.Querier, country string) (*Profile, er
 	if err := json.Unmarshal([]byte(body), &p); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", country, err)
 	}
+	p.normalise()
 	return &p, nil
 }
 

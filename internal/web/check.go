@@ -21,11 +21,18 @@ type checkPage struct {
 	Result                                      *treaty.Result
 	Error                                       string
 	Measures, Conducts, Persons, DataCategories []string
+	Grounds, Victims, Assurances, UseLimits     []string
+	OnwardTransfers                             []string
+	// The data-protection part of the form, filled in again.
+	FormAssurances, FormUseLimits []string
+	FormOnward                    string
 }
 
 func newCheckPage(r *http.Request) *checkPage {
 	return &checkPage{Viewer: viewer(r), Title: "Check a cooperation request", Measures: treaty.Measures.Values, Conducts: treaty.Conducts.Values,
-		Persons: treaty.Persons.Values, DataCategories: treaty.DataCategories.Values}
+		Persons: treaty.Persons.Values, DataCategories: treaty.DataCategories.Values, Grounds: treaty.Grounds.Values,
+		Victims: treaty.Victims.Values, Assurances: treaty.Assurances.Values, UseLimits: treaty.UseLimits.Values,
+		OnwardTransfers: treaty.OnwardTransfer.Values}
 }
 
 func (s *Server) checkForm(w http.ResponseWriter, r *http.Request) error {
@@ -41,8 +48,16 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) error {
 	p := newCheckPage(r)
 	f := r.PostForm
 	p.Form = treaty.Request{RequestingState: f.Get("requesting_state"), RequestedState: f.Get("requested_state"),
-		Measure: f.Get("measure"), Conduct: f["conduct"], Person: f["person"], DataCategories: f["data_categories"],
-		Purpose: f.Get("purpose"), MaxPenaltyYears: map[string]float64{}}
+		Measure: f.Get("measure"), Conduct: f["conduct"], Target: f["target"], TargetGrounds: f["target_grounds"],
+		Victim: f["victim"], DataCategories: f["data_categories"], Purpose: f.Get("purpose"), MaxPenaltyYears: map[string]float64{}}
+	if len(f["person"]) > 0 && len(p.Form.Target) == 0 {
+		p.Form.Target = f["person"] // the form's older field name
+	}
+	if len(f["assurances"]) > 0 || len(f["use_limits"]) > 0 || f.Get("onward_transfer") != "" {
+		p.Form.DataProtection = &treaty.DataProtection{Assurances: f["assurances"], UseLimits: f["use_limits"],
+			OnwardTransfer: f.Get("onward_transfer")}
+	}
+	p.FormAssurances, p.FormUseLimits, p.FormOnward = f["assurances"], f["use_limits"], f.Get("onward_transfer")
 	p.PenaltyRequesting, p.PenaltyRequested, p.From, p.To = f.Get("penalty_requesting"), f.Get("penalty_requested"), f.Get("from"), f.Get("to")
 	for _, pen := range []struct{ state, value string }{
 		{strings.ToUpper(p.Form.RequestingState), p.PenaltyRequesting}, {strings.ToUpper(p.Form.RequestedState), p.PenaltyRequested},
