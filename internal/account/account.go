@@ -104,7 +104,17 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 
 // ListUsers returns every user, by email.
 func ListUsers(ctx context.Context, q db.Querier) ([]User, error) {
-	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users u JOIN teams t ON t.id = u.team_id ORDER BY u.email`)
+	return listUsers(ctx, q, `SELECT `+userColumns+` FROM users u JOIN teams t ON t.id = u.team_id ORDER BY u.email`)
+}
+
+// TeamUsers returns the users of a team who are not disabled, by email.
+func TeamUsers(ctx context.Context, q db.Querier, teamID string) ([]User, error) {
+	return listUsers(ctx, q, `SELECT `+userColumns+` FROM users u JOIN teams t ON t.id = u.team_id
+		WHERE u.team_id = ? AND u.disabled = ? ORDER BY u.email`, teamID, false)
+}
+
+func listUsers(ctx context.Context, q db.Querier, query string, args ...any) ([]User, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

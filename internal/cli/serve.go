@@ -9,7 +9,11 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/harmtrace/harmtrace/internal/casefile"
+	"github.com/harmtrace/harmtrace/internal/keys"
 
 	"github.com/harmtrace/harmtrace/internal/seed"
 	"github.com/harmtrace/harmtrace/internal/web"
@@ -43,6 +47,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	var opts web.Options
 	fs.BoolVar(&opts.SecureCookies, "secure-cookies", secureDefault,
 		"mark the session cookie Secure even over plain HTTP: set it behind a TLS proxy (env "+EnvSecureCookies+")")
+	retention := durationFlag{365 * 24 * time.Hour}
+	fs.Var(&retention, "case-retention", "erase a victim's case not changed for this long: 365d, 90d, 720h")
+	fs.DurationVar(&opts.FirstResponse, "first-response", 48*time.Hour, "a case without a first response for this long is overdue")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +59,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	ring, err := keys.Open(env.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	opts.Cases = &casefile.Store{DB: store, Keys: ring}
+	log.Info("victims' cases are encrypted with keys outside the database: back them up apart from it",
+		"master_key", ring.MasterPath(), "case_keys", ring.Dir())
+	go expireCases(ctx, log, opts.Cases, retention.d)
 	if !*noSeed {
 		empty, err := seed.Empty(ctx, store)
 		if err != nil {
@@ -90,6 +105,48 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// expireCases erases, every hour, the cases not changed within retention.
+func expireCases(ctx context.Context, log *slog.Logger, cases *casefile.Store, retention time.Duration) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := cases.Expire(ctx, time.Now(), retention)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("case retention", "err", err)
+		case n > 0:
+			log.Info("case retention: erased cases past the limit", "cases", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// durationFlag reads a duration in days (365d) as well as Go's units.
+type durationFlag struct{ d time.Duration }
+
+func (f *durationFlag) String() string { return f.d.String() }
+
+func (f *durationFlag) Set(s string) error {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%q: want a number of days such as 365d", s)
+		}
+		f.d = time.Duration(n) * 24 * time.Hour
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q: want a duration such as 365d or 720h", s)
+	}
+	f.d = d
 	return nil
 }
 

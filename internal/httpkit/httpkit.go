@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -128,3 +129,22 @@ func Access(r *http.Request) access.Viewer {
 
 // IsAPI reports whether the request is for the JSON API.
 func IsAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// SignInFirst answers a request that needs a signed-in user: 401 for the
+// API, a redirect to the sign-in page, and back, for a page.
+func SignInFirst(w http.ResponseWriter, r *http.Request) error {
+	if IsAPI(r) {
+		return WriteJSON(w, http.StatusUnauthorized, APIError{Code: "unauthenticated", Message: "sign in or send a bearer token"})
+	}
+	http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	return nil
+}
+
+// Unavailable answers 503 when what a surface needs is not configured.
+func Unavailable(w http.ResponseWriter, r *http.Request, what string) error {
+	if IsAPI(r) {
+		return WriteJSON(w, http.StatusServiceUnavailable, APIError{Code: "unavailable", Message: what})
+	}
+	http.Error(w, what, http.StatusServiceUnavailable)
+	return nil
+}

@@ -65,7 +65,14 @@ func New(log *slog.Logger, cases *casefile.Store) (*Server, error) {
 
 // Routes registers the victims' routes.
 func (s *Server) Routes(mux httpkit.Router) {
-	h := func(f httpkit.HandlerFunc) http.Handler { return httpkit.Handle(s.log, f) }
+	h := func(f httpkit.HandlerFunc) http.Handler {
+		return httpkit.Handle(s.log, func(w http.ResponseWriter, r *http.Request) error {
+			if s.cases == nil {
+				return httpkit.Unavailable(w, r, "this server keeps no reports")
+			}
+			return f(w, r)
+		})
+	}
 	mux.Handle("GET /report", h(s.reportForm))
 	mux.Handle("POST /report", h(s.submit))
 	mux.Handle("GET /report/status", h(s.statusForm))

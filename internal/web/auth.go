@@ -80,11 +80,8 @@ func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Requ
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u := viewer(r)
 		switch {
-		case u == nil && strings.HasPrefix(r.URL.Path, "/api/"):
-			return writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: "sign in or send a bearer token"})
 		case u == nil:
-			http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return nil
+			return httpkit.SignInFirst(w, r)
 		case !u.Allows(role):
 			if strings.HasPrefix(r.URL.Path, "/api/") {
 				return writeJSON(w, http.StatusForbidden, apiError{Code: "forbidden", Message: "your role does not allow this"})

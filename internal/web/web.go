@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/access"
+	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
@@ -47,6 +48,12 @@ type Options struct {
 	// arrives over plain HTTP: set it when a TLS proxy is in front, where
 	// the request harmtrace sees has no TLS of its own.
 	SecureCookies bool
+	// Cases is the store of victims' cases and their keys; without it the
+	// victims' pages and the cases answer 503.
+	Cases *casefile.Store
+	// FirstResponse is how long a case waits for a first response before
+	// it is overdue (default 48 hours).
+	FirstResponse time.Duration
 }
 
 // New returns the HTTP handler of harmtrace; opts, when given, is one
@@ -188,6 +195,7 @@ func (s *Server) routes() *router {
 	mux.Handle("GET /check-request", s.handle(s.checkForm))
 	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
 	mux.Handle("GET /api", s.handle(s.apiDocs))
+	s.routeVictims(mux)
 	s.routeAPI(mux)
 	s.routeWorkspace(mux)
 	s.routeTAXII(mux)

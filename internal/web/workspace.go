@@ -26,8 +26,6 @@ func (s *Server) routeWorkspace(mux *router) {
 	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request) error{
 		"GET /work":                            s.workHome,
 		"GET /work/{kind}":                     s.workList,
-		"GET /work/{kind}/new":                 s.workNew,
-		"POST /work/{kind}/new":                s.workNew,
 		"GET /work/{kind}/{id}":                s.workEdit,
 		"POST /work/{kind}/{id}":               s.workEdit,
 		"POST /work/{kind}/{id}/delete":        s.workDelete,
@@ -41,6 +39,17 @@ func (s *Server) routeWorkspace(mux *router) {
 		"POST /work/import":                    s.workImport,
 	} {
 		mux.Handle(pattern, s.require("analyst", h))
+	}
+	// "New" is routed kind by kind: /work/{kind}/new would clash with the
+	// cases' /work/cases/{id} (internal/casework), neither being the more
+	// specific.
+	for kind := range recordForms(access.Public) {
+		for _, method := range []string{"GET", "POST"} {
+			mux.Handle(method+" /work/"+kind+"/new", s.require("analyst", func(w http.ResponseWriter, r *http.Request) error {
+				r.SetPathValue("kind", kind)
+				return s.workNew(w, r)
+			}))
+		}
 	}
 }
 
