@@ -100,7 +100,7 @@ var catalogue = map[string]Msg{
 	"field.contact.required":       {"To be contacted, give an email or a phone number.", "Pour être contacté, donnez une adresse e-mail ou un numéro de téléphone.", "Para que le contactemos, indique un correo o un teléfono.", "لكي نتواصل معك، اذكر بريدًا إلكترونيًا أو رقم هاتف."},
 	"field.name_org.needs_share":   {"Your organisation can be named only in a shared account: tick that choice too, or untick this one.", "Votre organisation ne peut être nommée que dans un récit partagé : cochez aussi ce choix, ou décochez celui-ci.", "Su organización solo puede nombrarse en un relato compartido: marque también esa opción, o desmarque esta.", "لا يمكن ذكر اسم منظمتك إلا في رواية منشورة: اختر ذلك الخيار أيضًا، أو ألغِ هذا."},
 	"field.file.too_big":           {"This file is too big: at most %s.", "Ce fichier est trop gros : %s au plus.", "Este archivo es demasiado grande: como máximo %s.", "هذا الملف كبير جدًا: %s على الأكثر."},
-	"field.confirm.required": {"Tick the box to confirm that everything is to be erased.", "Cochez la case pour confirmer que tout doit être effacé.", "Marque la casilla para confirmar que se debe borrar todo.", "ضع علامة في المربع لتأكيد محو كل شيء."},
+	"field.confirm.required":       {"Tick the box to confirm that everything is to be erased.", "Cochez la case pour confirmer que tout doit être effacé.", "Marque la casilla para confirmar que se debe borrar todo.", "ضع علامة في المربع لتأكيد محو كل شيء."},
 	"field.message.required":       {"Write a message, or choose a file.", "Écrivez un message, ou choisissez un fichier.", "Escriba un mensaje, o elija un archivo.", "اكتب رسالة، أو اختر ملفًا."},
 
 	// The receipt and the plan
@@ -124,6 +124,7 @@ var catalogue = map[string]Msg{
 	"status.in-progress":      {"Helpers are working on it.", "Des personnes y travaillent.", "Se está trabajando en ella.", "يعمل المساعدون عليه."},
 	"status.waiting":          {"Waiting for your answer.", "En attente de votre réponse.", "Esperando su respuesta.", "بانتظار ردك."},
 	"status.closed":           {"Closed.", "Clos.", "Cerrada.", "مغلق."},
+	"status.expired":          {"Erased: it had no activity for longer than the helpers keep reports.", "Effacé : il est resté sans suite plus longtemps que la durée de conservation.", "Borrada: estuvo sin actividad más tiempo del que se conservan las denuncias.", "ممحو: ظل دون نشاط مدة أطول من مدة الاحتفاظ بالبلاغات."},
 	"status.withdrawn":        {"Withdrawn.", "Retiré.", "Retirada.", "مسحوب."},
 	"status.messages":         {"Messages", "Messages", "Mensajes", "الرسائل"},
 	"status.none":             {"No message yet.", "Pas encore de message.", "Todavía no hay mensajes.", "لا توجد رسائل بعد."},

@@ -108,3 +108,10 @@ func open(t testing.TB, dsn string) *db.DB {
 	account.Install(store)
 	return store
 }
+
+// Open opens and migrates the store at dsn (a path or a postgres:// URL),
+// closed when the test ends.
+func Open(t testing.TB, dsn string) *db.DB {
+	t.Helper()
+	return open(t, dsn)
+}
