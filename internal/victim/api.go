@@ -221,3 +221,20 @@ func (s *Server) apiReply(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.writeStatus(w, r, c)
 }
+
+// figures are the anonymous counts of what victims reported: no case, and
+// no count under casefile.MinCount, is ever public.
+type figures struct {
+	casefile.GroupCounts
+	MinCount int    `json:"min_count"`
+	Note     string `json:"note"`
+}
+
+func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) error {
+	counts, err := casefile.CountGroups(r.Context(), s.cases.DB)
+	if err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, figures{GroupCounts: counts, MinCount: casefile.MinCount,
+		Note: "Reports to the helpers that were not withdrawn or erased. Harm to groups is counted only where the reporter allowed it. A count under min_count is withheld (null, or left out of by_attack_type), so that no small number points at a person."})
+}

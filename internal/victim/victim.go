@@ -81,6 +81,7 @@ func (s *Server) Routes(mux httpkit.Router) {
 	mux.Handle("GET /api/v1/reports/status", h(s.apiStatus))
 	mux.Handle("DELETE /api/v1/reports/status", h(s.apiWithdraw))
 	mux.Handle("POST /api/v1/reports/status/messages", h(s.apiReply))
+	mux.Handle("GET /api/v1/reports/figures", h(s.apiFigures))
 }
 
 // page is what every victims' page gets.

@@ -142,7 +142,8 @@ var caseListRoutes = []string{"GET /work/cases", "GET /api/v1/cases"}
 
 // reporterRoutes are answered by the receipt alone.
 var reporterRoutes = []string{"GET /report", "POST /report", "GET /report/status", "POST /report/status", "POST /api/v1/reports",
-	"GET /api/v1/reports/status", "DELETE /api/v1/reports/status", "POST /api/v1/reports/status/messages"}
+	"GET /api/v1/reports/status", "DELETE /api/v1/reports/status", "POST /api/v1/reports/status/messages",
+	"GET /api/v1/reports/figures"} // anonymous counts, withheld under 5: TestRetentionAndCounts, TestReportedFigures
 
 // TestCaseAccessMatrix walks every case route for every viewer of a case
 // that Team A took (and assigned to one volunteer) and of a case nobody
