@@ -27,8 +27,9 @@ type caseSite struct {
 	h        http.Handler
 	store    *db.DB
 	cases    *casefile.Store
-	sessions map[string]string // email → session secret
-	ids      map[string]string // email → user id
+	sessions  map[string]string // email → session secret
+	passwords map[string]string // email → password
+	ids       map[string]string // email → user id
 	requests int
 	seq      int
 }
@@ -46,14 +47,14 @@ func newCaseSite(t *testing.T, store *db.DB) *caseSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &caseSite{store: store, cases: &casefile.Store{DB: store, Keys: ring}, sessions: map[string]string{}, ids: map[string]string{}}
+	s := &caseSite{store: store, cases: &casefile.Store{DB: store, Keys: ring}, sessions: map[string]string{}, passwords: map[string]string{}, ids: map[string]string{}}
 	err = store.Write(context.Background(), db.Author{Who: "test"}, func(tx *db.Tx) error {
 		for _, u := range caseUsers {
-			user, _, err := account.AddUser(context.Background(), tx, u.email, u.role, u.team, "")
+			user, pw, err := account.AddUser(context.Background(), tx, u.email, u.role, u.team, "")
 			if err != nil {
 				return err
 			}
-			s.ids[u.email] = user.ID
+			s.ids[u.email], s.passwords[u.email] = user.ID, pw
 			if s.sessions[u.email], err = account.NewSession(context.Background(), tx, user, ""); err != nil {
 				return err
 			}
