@@ -238,6 +238,16 @@ func (t *Tx) Stamp() string {
 	return t.stamp
 }
 
+// Created is the creation time of a new record: the one it carries (an
+// imported record keeps its source's, such as a STIX object's created),
+// else the transaction's.
+func (t *Tx) Created(created time.Time) string {
+	if created.IsZero() || created.After(t.Now) {
+		return t.Stamp()
+	}
+	return Timestamp(created)
+}
+
 // Touch records that the incidents' figures may have changed.
 func (t *Tx) Touch(incidentIDs ...string) {
 	for _, id := range incidentIDs {

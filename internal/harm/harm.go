@@ -199,7 +199,7 @@ func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO harms (incident_id, organisation_id, category, indicator, min_value,
 			max_value, unit, certainty, description, tlp, owner_team, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(h.Created))...)
 	}
 	if err != nil {
 		return fmt.Errorf("save harm %s: %w", h.ID, err)

@@ -78,7 +78,7 @@ func putActor(ctx context.Context, tx *db.Tx, a *Actor, exists bool) error {
 			description = ?, tlp = ?, owner_team = ?, updated_at = ? WHERE id = ?`, args...)
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO actors (name, aliases, type, origin_country, description, tlp, owner_team,
-			updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(a.Created))...)
 	}
 	if err != nil {
 		return err
@@ -186,7 +186,7 @@ func putCampaign(ctx context.Context, tx *db.Tx, c *Campaign, exists bool) error
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO campaigns (name, first_seen, last_seen, description, tlp, owner_team, updated_at, id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(c.Created))...)
 	return err
 }
 

@@ -141,7 +141,7 @@ func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool)
 		_, err = tx.Exec(ctx, `INSERT INTO attributions (incident_id, campaign_id, actor_id, attributed_by,
 			attributed_on, basis, confidence, tlp, owner_team, updated_at, id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			append(args, now)...)
+			append(args, tx.Created(a.Created))...)
 	}
 	if err != nil {
 		return err

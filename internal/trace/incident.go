@@ -201,7 +201,7 @@ func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) erro
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO incidents (title, summary, determination, start_date, end_date,
 			discovered_date, disclosed_date, campaign_id, tlp, owner_team, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(in.Created))...)
 	}
 	if err != nil {
 		return err

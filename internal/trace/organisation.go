@@ -134,7 +134,7 @@ func putOrganisation(ctx context.Context, tx *db.Tx, o *Organisation, exists boo
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO organisations (name, aliases, kind, sector, naics, country,
 			humanitarian, healthcare, critical_infrastructure, civil_society, description, tlp, owner_team, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(o.Created))...)
 	}
 	if err != nil {
 		return err

@@ -99,7 +99,7 @@ func putSource(ctx context.Context, tx *db.Tx, s *Source, exists bool) error {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO sources (url, title, publisher, published, kind, reliability, credibility,
-		tlp, owner_team, updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+		tlp, owner_team, updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(s.Created))...)
 	return err
 }
 
