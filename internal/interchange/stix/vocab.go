@@ -44,7 +44,7 @@ var sectorMap = map[string]string{
 	"government-regional": "Government, Administration", "government-local": "Government, Administration",
 	"government-public-services": "Government, Administration", "emergency-services": "Government, Administration",
 	"government-emergency-services": "Government, Administration",
-	"healthcare": "Health", "hospitality-leisure": "Hospitality", "infrastructure": "Infrastructure",
+	"healthcare":                    "Health", "hospitality-leisure": "Hospitality", "infrastructure": "Infrastructure",
 	"dams": "Infrastructure", "nuclear": "Energy", "water": "Water", "insurance": "Insurance",
 	"manufacturing": "Manufacturing", "mining": "Mining", "non-profit": "Non-profit organisation",
 	"pharmaceuticals": "Pharmacy", "retail": "Retail", "technology": "Technology", "telecommunications": "Telecoms",
