@@ -185,7 +185,7 @@ func Save(ctx context.Context, tx *db.Tx, h *Harm) (revision.Outcome, error) {
 }
 
 func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, h.Created, h.Updated)
 	var org any
 	if h.OrganisationID != "" {
 		org = h.OrganisationID

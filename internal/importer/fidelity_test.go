@@ -21,9 +21,8 @@ var fidelityFiles = []string{"testdata/stix/hospital-incident.json", "testdata/s
 	"testdata/stix/attack-enterprise-2.0-sample.json"}
 
 // ignoredOnExport are the properties an export may change: the version
-// and the markings (written as TLP 2.0), and modified, which is the
-// record's last change in harmtrace.
-var ignoredOnExport = map[string]bool{"spec_version": true, "modified": true, "object_marking_refs": true,
+// and the markings (written as TLP 2.0).
+var ignoredOnExport = map[string]bool{"spec_version": true, "object_marking_refs": true,
 	"granular_markings": true, "extensions": true}
 
 // TestSTIXExportKeepsWhatItImported imports bundles, exports them, and

@@ -70,7 +70,7 @@ func SaveActor(ctx context.Context, tx *db.Tx, a *Actor) (revision.Outcome, erro
 }
 
 func putActor(ctx context.Context, tx *db.Tx, a *Actor, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, a.Created, a.Updated)
 	args := []any{a.Name, encodeList(a.Aliases), a.Type, a.OriginCountry, a.Description, a.TLP, a.Owner, now, a.ID}
 	var err error
 	if exists {
@@ -178,7 +178,7 @@ func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (revision.Outcome
 }
 
 func putCampaign(ctx context.Context, tx *db.Tx, c *Campaign, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, c.Created, c.Updated)
 	args := []any{c.Name, string(c.FirstSeen), string(c.LastSeen), c.Description, c.TLP, c.Owner, now, c.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE campaigns SET name = ?, first_seen = ?, last_seen = ?, description = ?,

@@ -129,7 +129,7 @@ func nullable(s string) any {
 }
 
 func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, a.Created, a.Updated)
 	args := []any{nullable(a.IncidentID), nullable(a.CampaignID), a.ActorID, a.AttributedBy, string(a.AttributedOn),
 		a.Basis, a.Confidence, a.TLP, a.Owner, now, a.ID}
 	var err error

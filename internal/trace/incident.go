@@ -186,7 +186,7 @@ func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
 }
 
 func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, in.Created, in.Updated)
 	var campaign any
 	if in.CampaignID != "" {
 		campaign = in.CampaignID

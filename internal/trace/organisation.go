@@ -123,7 +123,7 @@ func DeleteOrganisation(ctx context.Context, tx *db.Tx, id string) error {
 }
 
 func putOrganisation(ctx context.Context, tx *db.Tx, o *Organisation, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, o.Created, o.Updated)
 	args := []any{o.Name, encodeList(o.Aliases), o.Kind, o.Sector, o.NAICS, o.Country, o.Humanitarian,
 		o.Healthcare, o.CriticalInfrastructure, o.CivilSociety, o.Description, o.TLP, o.Owner, now, o.ID}
 	var err error

@@ -91,7 +91,7 @@ func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (revision.Outcome, er
 }
 
 func putSource(ctx context.Context, tx *db.Tx, s *Source, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, s.Created, s.Updated)
 	args := []any{s.URL, s.Title, s.Publisher, string(s.Published), s.Kind, s.Reliability, s.Credibility, s.TLP, s.Owner, now, s.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE sources SET url = ?, title = ?, publisher = ?, published = ?, kind = ?,

@@ -21,6 +21,7 @@ type object struct {
 	Type               string                     `json:"type"`
 	ID                 string                     `json:"id"`
 	Created            string                     `json:"created"`
+	Modified           string                     `json:"modified"`
 	CreatedByRef       string                     `json:"created_by_ref"`
 	Name               string                     `json:"name"`
 	Description        string                     `json:"description"`
@@ -379,7 +380,7 @@ func (r *reader) readIdentity(o *object, e *harmtraceExtension) (bool, error) {
 		*org = identityRecord(o)
 	}
 	org.ID = o.ID
-	created(o, &org.Created)
+	created(o, &org.Created, &org.Updated)
 	r.mark(o, &org.Marking)
 	r.doc.Organisations = append(r.doc.Organisations, *org)
 	r.orgs[o.ID] = len(r.doc.Organisations) - 1
@@ -452,7 +453,7 @@ func (r *reader) readActor(o *object, e *harmtraceExtension) (bool, error) {
 		a.Aliases = aliasesOf(o)
 	}
 	a.ID = o.ID
-	created(o, &a.Created)
+	created(o, &a.Created, &a.Updated)
 	r.mark(o, &a.Marking)
 	r.doc.Actors = append(r.doc.Actors, a)
 	r.actors[o.ID] = true
@@ -476,22 +477,26 @@ func (r *reader) readCampaign(o *object, e *harmtraceExtension) (bool, error) {
 		}
 	}
 	c.ID = o.ID
-	created(o, &c.Created)
+	created(o, &c.Created, &c.Updated)
 	r.mark(o, &c.Marking)
 	r.doc.Campaigns = append(r.doc.Campaigns, c)
 	r.camps[o.ID] = true
 	return true, nil
 }
 
-// created gives a record read from o the time o was created, unless the
-// record (from harmtrace's extension) carries its own: a record's created
-// is when its author made it, not when harmtrace imported it.
-func created(o *object, t *time.Time) {
-	if !t.IsZero() {
+// created gives a record read from o the times o was created and last
+// modified, unless the record (from harmtrace's extension) carries its
+// own: a record's created is when its author made it, not when harmtrace
+// imported it.
+func created(o *object, created, updated *time.Time) {
+	if !created.IsZero() {
 		return
 	}
 	if c, err := time.Parse(time.RFC3339Nano, o.Created); err == nil {
-		*t = c.UTC()
+		*created = c.UTC()
+	}
+	if m, err := time.Parse(time.RFC3339Nano, o.Modified); err == nil {
+		*updated = m.UTC()
 	}
 }
 
@@ -563,7 +568,7 @@ func (r *reader) readIncident(o *object, e *harmtraceExtension) (bool, error) {
 		in.AttackTypes = attackTypesOf(o, core.IncidentTypes)
 	}
 	in.ID = o.ID
-	created(o, &in.Created)
+	created(o, &in.Created, &in.Updated)
 	r.mark(o, &in.Marking)
 	in.SourceIDs = r.citations(o, e)
 	r.doc.Incidents = append(r.doc.Incidents, *in)
