@@ -83,6 +83,9 @@ func sortedSet(v []string) []string {
 // Validate names every field at fault.
 func (h *Harm) Validate() error {
 	var errs validate.Errors
+	errs.Length("unit", h.Unit, validate.MaxName)
+	errs.Length("description", h.Description, validate.MaxText)
+	errs.Lengths("source_ids", h.SourceIDs, validate.MaxName)
 	if !strings.HasPrefix(h.ID, "impact--") {
 		errs.Add("id", "%q is not an id of the form impact--<uuid>", h.ID)
 	}

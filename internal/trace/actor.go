@@ -44,6 +44,9 @@ func (a *Actor) Normalise() {
 // Validate names every field at fault.
 func (a *Actor) Validate() error {
 	var errs validate.Errors
+	errs.Length("name", a.Name, validate.MaxName)
+	errs.Lengths("aliases", a.Aliases, validate.MaxName)
+	errs.Length("description", a.Description, validate.MaxText)
 	errs.Check("id", checkID(a.ID, "threat-actor", "intrusion-set"))
 	if a.Name == "" {
 		errs.Add("name", "is required")
@@ -147,6 +150,8 @@ type Campaign struct {
 // Validate names every field at fault.
 func (c *Campaign) Validate() error {
 	var errs validate.Errors
+	errs.Length("name", c.Name, validate.MaxName)
+	errs.Length("description", c.Description, validate.MaxText)
 	errs.Check("id", checkID(c.ID, "campaign"))
 	if c.Name == "" {
 		errs.Add("name", "is required")

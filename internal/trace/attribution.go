@@ -36,6 +36,9 @@ type Attribution struct {
 // Validate names every field at fault.
 func (a *Attribution) Validate() error {
 	var errs validate.Errors
+	errs.Length("attributed_by", a.AttributedBy, validate.MaxName)
+	errs.Length("basis", a.Basis, validate.MaxText)
+	errs.Lengths("source_ids", a.SourceIDs, validate.MaxName)
 	errs.Check("id", checkID(a.ID, "relationship"))
 	if (a.IncidentID == "") == (a.CampaignID == "") {
 		errs.Add("incident_id", "give exactly one of incident_id and campaign_id")

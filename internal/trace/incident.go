@@ -90,6 +90,10 @@ func sortedSet(v []string) []string {
 // Validate names every field at fault; references are checked by SaveIncident.
 func (in *Incident) Validate() error {
 	var errs validate.Errors
+	errs.Length("title", in.Title, validate.MaxName)
+	errs.Length("summary", in.Summary, validate.MaxText)
+	errs.Lengths("countries", in.Countries, validate.MaxName)
+	errs.Lengths("source_ids", in.SourceIDs, validate.MaxName)
 	errs.Check("id", checkID(in.ID, "incident"))
 	if in.Title == "" {
 		errs.Add("title", "is required")

@@ -60,6 +60,10 @@ func (o *Organisation) Normalise() {
 // Validate names every field at fault.
 func (o *Organisation) Validate() error {
 	var errs validate.Errors
+	errs.Length("name", o.Name, validate.MaxName)
+	errs.Lengths("aliases", o.Aliases, validate.MaxName)
+	errs.Length("critical_infrastructure", o.CriticalInfrastructure, validate.MaxName)
+	errs.Length("description", o.Description, validate.MaxText)
 	errs.Check("id", checkID(o.ID, "identity"))
 	if o.Name == "" {
 		errs.Add("name", "is required")

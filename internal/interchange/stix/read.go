@@ -119,6 +119,7 @@ func Read(data []byte, file string, opts Options) (*interchange.Document, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	order = newest(order)
 	for _, o := range order {
 		r.objects[o.ID] = o
 	}
@@ -249,6 +250,26 @@ func decodeObjects(raws []json.RawMessage) ([]*object, error) {
 	return out, nil
 }
 
+// newest keeps one version of each object of a bundle, the latest
+// modified (else the last given), where the bundle holds several: read in
+// turn, each would overwrite the last, and every re-import of the bundle
+// would write new revisions.
+func newest(order []*object) []*object {
+	at := map[string]int{}
+	out := order[:0:0]
+	for _, o := range order {
+		j, seen := at[o.ID]
+		switch {
+		case !seen:
+			at[o.ID] = len(out)
+			out = append(out, o)
+		case o.Modified >= out[j].Modified:
+			out[j] = o
+		}
+	}
+	return out
+}
+
 // compact drops the whitespace between the tokens of an object that
 // json.Unmarshal has already checked, so it need not check it again as
 // json.Compact would (a third of the time of reading a large bundle).
@@ -360,9 +381,12 @@ func sourcesOf(o *object) []trace.Source {
 		if s.Title == "" {
 			s.Title = strings.TrimSpace(ref.SourceName + " " + ref.ExternalID)
 		}
-		if strings.HasPrefix(ref.ExternalID, "source--") {
+		switch {
+		case strings.HasPrefix(ref.ExternalID, "source--"):
 			s.ID = ref.ExternalID
-		} else {
+		case ref.URL != "":
+			s.ID = trace.URLSourceID(ref.URL) // the same article in any format is one source
+		default:
 			s.ID = trace.DerivedID("source", ref.SourceName+"|"+ref.ExternalID+"|"+ref.URL+"|"+ref.Description)
 		}
 		list = append(list, s)

@@ -244,7 +244,7 @@ func sources(doc *interchange.Document, r record, id string) []string {
 		if !strings.HasPrefix(ref, "http://") && !strings.HasPrefix(ref, "https://") {
 			continue
 		}
-		s := trace.Source{ID: trace.DerivedID("source", ref), URL: ref, Kind: "news"}
+		s := trace.Source{ID: trace.URLSourceID(ref), URL: ref, Kind: "news"}
 		doc.Sources = append(doc.Sources, s)
 		ids = append(ids, s.ID)
 	}
