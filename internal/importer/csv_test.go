@@ -221,3 +221,47 @@ func TestFieldLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestSourcesMatchedByURL imports a STIX bundle citing an advisory, then a
+// CSV file citing the same advisory by another spelling of its URL (http,
+// www., a trailing slash, tracking parameters, a fragment): the advisory
+// stays one source, which both incidents cite.
+func TestSourcesMatchedByURL(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		if _, err := importFiles(t, store, importer.Options{TLP: "clear"}, "testdata/stix/hospital-incident.json"); err != nil {
+			t.Fatal(err)
+		}
+		advisory, err := trace.FindSourceByURL(ctx, store, "https://cert.example.org/advisories/2024-07")
+		if err != nil || advisory == "" {
+			t.Fatalf("the bundle's advisory is not stored: %q, %v", advisory, err)
+		}
+		opts := importer.Options{Mapping: mapping(t, "testdata/csv/cert-advisories.mapping.json")}
+		sum, err := importFiles(t, store, opts, "testdata/csv/cert-advisories.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := sum.Counts["sources"]; c == nil || c.Created != 1 {
+			t.Errorf("sources %+v, want 1 created (the CSV's own dataset), the advisory re-used", c)
+		}
+		doc, err := interchange.Load(ctx, store, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		citing := 0
+		for _, in := range doc.Incidents {
+			for _, s := range in.SourceIDs {
+				if s == advisory {
+					citing++
+				}
+			}
+		}
+		// Deduplication then sees two records sharing a source, which it
+		// proposes as a possible duplicate rather than merging.
+		if citing != 2 {
+			t.Errorf("%d incidents cite the advisory, want both", citing)
+		}
+		if id, _ := trace.FindSourceByURL(ctx, store, "https://www.cert.example.org/advisories/2024-07/"); id != advisory {
+			t.Errorf("FindSourceByURL with another spelling = %q, want %q", id, advisory)
+		}
+	})
+}
