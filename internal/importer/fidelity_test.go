@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/importer"
+	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
 // fidelityFiles are STIX bundles whose objects harmtrace models, with the
@@ -141,4 +143,23 @@ func danglingRefs(bundle []byte) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// TestVERISKeepsCreated keeps a VERIS record's plus.created and
+// plus.modified as its incident's, not the import time.
+func TestVERISKeepsCreated(t *testing.T) {
+	store := dbtest.SQLite(t)
+	if _, err := importFiles(t, store, importer.Options{TLP: "clear"}, "testdata/veris/clinic-ransomware.json"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := trace.GetIncident(ctx, store, "incident--3c1f0a2e-9b7d-4e6a-8f5c-1d2e3f4a5b61")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Created.Format(time.RFC3339Nano); got != "2023-07-05T09:12:44.018Z" {
+		t.Errorf("created = %s, want the record's plus.created", got)
+	}
+	if got := in.Updated.Format(time.RFC3339Nano); got != "2023-07-06T14:02:10.551Z" {
+		t.Errorf("updated = %s, want the record's plus.modified", got)
+	}
 }
