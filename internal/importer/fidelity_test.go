@@ -64,6 +64,12 @@ func TestSTIXExportKeepsWhatItImported(t *testing.T) {
 					t.Errorf("%s: %s: %q = %v, want %v as imported", f, id, k, got[k], want)
 				}
 			}
+			// Markings other than TLP (a copyright statement) come back too.
+			for _, m := range nonTLP(orig["object_marking_refs"]) {
+				if !slices.Contains(nonTLP(got["object_marking_refs"]), m) {
+					t.Errorf("%s: %s: marking %s is missing from the export", f, id, m)
+				}
+			}
 			// The Incident Core Extension's values come back too.
 			wantCore := incidentCore(orig)
 			gotCore := incidentCore(got)
@@ -74,6 +80,27 @@ func TestSTIXExportKeepsWhatItImported(t *testing.T) {
 			}
 		}
 	}
+}
+
+// nonTLP lists the marking references that are not TLP definitions.
+func nonTLP(refs any) []string {
+	list, _ := refs.([]any)
+	var out []string
+	for _, r := range list {
+		s, _ := r.(string)
+		if !tlpDefinitions[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var tlpDefinitions = map[string]bool{
+	"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": true, "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": true,
+	"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": true, "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": true,
+	"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": true, "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": true,
+	"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": true, "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": true,
+	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": true,
 }
 
 func incidentCore(o map[string]any) map[string]any {

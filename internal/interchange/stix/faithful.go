@@ -40,6 +40,7 @@ func faithful(kept, written obj) {
 	if sameSources(sourcesOf(&o), he) {
 		keep("external_references")
 	}
+	keepMarkings(kept, written)
 	switch rec := he["record"].(type) {
 	case trace.Organisation:
 		read := identityRecord(&o)
@@ -79,6 +80,25 @@ func faithful(kept, written obj) {
 		// An impact's category block is written anew (nested, as the OASIS
 		// schemas require); merge keeps the original's other properties.
 	}
+}
+
+// keepMarkings adds the original's markings that are not TLP (a copyright
+// or terms-of-use statement) to the written object's TLP marking.
+func keepMarkings(kept, written obj) {
+	refs, _ := kept["object_marking_refs"].([]any)
+	var out []string
+	for _, r := range refs {
+		if id, _ := r.(string); id != "" && tlpIDs[id] == "" {
+			out = append(out, id)
+		}
+	}
+	if len(out) == 0 {
+		return
+	}
+	if tlp, ok := written["object_marking_refs"].([]string); ok {
+		out = append(out, tlp...)
+	}
+	written["object_marking_refs"] = out
 }
 
 // faithfulCore keeps the Incident Core Extension's determination,
