@@ -29,8 +29,8 @@ func Text(data []byte, file, encoding string, sum *Summary) ([]byte, error) {
 		if bad := invalidUTF8(data); bad >= 0 {
 			line, col := position(data, int64(bad))
 			return nil, fmt.Errorf("%s: line %d, column %d: not UTF-8 (byte 0x%02X): if the file is Latin-1 or Windows-1252 "+
-				"(as many spreadsheets save CSV), import it with --encoding windows-1252 or \"encoding\": \"windows-1252\" in the mapping; "+
-				"else save it as UTF-8", file, line, col, data[bad])
+				"(as many spreadsheets save CSV), import it as Windows-1252 (--encoding windows-1252, the upload's text encoding, "+
+				"or \"encoding\": \"windows-1252\" in a CSV mapping); else save it as UTF-8", file, line, col, data[bad])
 		}
 		return data, nil
 	case "windows-1252", "cp1252", "latin-1", "latin1", "iso-8859-1":
