@@ -75,6 +75,15 @@ func TestCSVFilesKeepTheirOwnIDs(t *testing.T) {
 		if c := sum.Counts["incidents"]; c == nil || c.Created != 3 {
 			t.Errorf("tracker for a team: incidents %+v, want 3 created", c)
 		}
+		// It cites the team's own copy of the dataset; the actors the first
+		// import left in the public catalogue are amber, which the team
+		// may not read, so it gets actors of its own.
+		if c := sum.Counts["sources"]; c == nil || c.Created != 1 {
+			t.Errorf("tracker for a team: sources %+v, want 1 created (the team's dataset)", c)
+		}
+		if c := sum.Counts["actors"]; c == nil || c.Created != 2 {
+			t.Errorf("tracker for a team: actors %+v, want 2 of its own", c)
+		}
 	})
 }
 

@@ -92,15 +92,20 @@ func (doc *Document) reuse(ctx context.Context, q db.Querier) error {
 }
 
 // mayReuse reports whether a record of the document may become the stored
-// record to: one there is ("" is none) that the uploader, if any, may read.
+// record to: one there is ("" is none) that the uploader, or the team an
+// import is for, may read.
 func (doc *Document) mayReuse(ctx context.Context, q db.Querier, to string) (bool, error) {
 	if to == "" {
 		return false, nil
 	}
-	if doc.Guard == nil {
-		return true, nil
+	switch {
+	case doc.Guard != nil:
+		return access.MayRead(ctx, q, doc.Guard.Viewer, to)
+	case doc.Owner != "":
+		// An operator's import for a team reuses what that team may read.
+		return access.MayRead(ctx, q, access.User("", doc.Owner, "analyst"), to)
 	}
-	return access.MayRead(ctx, q, doc.Guard.Viewer, to)
+	return true, nil
 }
 
 func storedID(ctx context.Context, q db.Querier, table, id string) (bool, error) {

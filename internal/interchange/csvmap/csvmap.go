@@ -154,12 +154,15 @@ func Read(r io.Reader, file string, m *Mapping, owner string) (*interchange.Docu
 		}
 	}
 	doc := &interchange.Document{}
-	if m.Source.ID != "" {
-		doc.Sources = append(doc.Sources, m.Source)
-	}
+	dataset := m.Source
 	namespace := "csv|file|" + filepath.Base(file)
-	if m.Source.ID != "" {
-		namespace = "csv|" + m.Source.ID
+	if dataset.ID != "" {
+		namespace = "csv|" + dataset.ID
+		if owner != "" && derived(dataset.ID) {
+			// A team's copy of the dataset is its own, as its rows are.
+			dataset.ID = trace.DerivedID("source", "owner|"+owner+"|"+dataset.ID)
+		}
+		doc.Sources = append(doc.Sources, dataset)
 	}
 	if owner != "" {
 		namespace += "|owner|" + owner
@@ -174,12 +177,22 @@ func Read(r io.Reader, file string, m *Mapping, owner string) (*interchange.Docu
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		line, _ := cr.FieldPos(0) // the record's first line, even after quoted line breaks
-		rw := row{m: m, col: col, rec: rec, line: line, namespace: namespace}
+		rw := row{m: m, col: col, rec: rec, line: line, namespace: namespace, dataset: dataset.ID}
+		if owner != "" {
+			rw.owner = "owner|" + owner + "|"
+		}
 		if err := rw.read(doc, seen); err != nil {
 			return nil, fmt.Errorf("%s: line %d%s", file, line, err)
 		}
 	}
 	return doc, nil
+}
+
+// derived reports whether a source id was derived by LoadMapping (UUID v5)
+// rather than given by the mapping.
+func derived(id string) bool {
+	_, uuid, ok := strings.Cut(id, "--")
+	return ok && len(uuid) == 36 && uuid[14] == '5'
 }
 
 func sortedColumns(m *Mapping) []string {
@@ -198,6 +211,8 @@ type row struct {
 	rec       []string
 	line      int
 	namespace string
+	dataset   string // the id of the mapping's source, which rows without a URL cite
+	owner     string
 }
 
 // value is a mapped column's translated value.
@@ -265,11 +280,12 @@ type parts struct {
 	actors []string
 	actor  trace.Actor // type and country of the row's actors
 	attr   trace.Attribution
+	owner  string // the team an import is for: its new actors are its own
 }
 
 func (r row) read(doc *interchange.Document, seen map[string]int) error {
 	p := parts{in: trace.Incident{Determination: "suspected", TLP: r.m.TLP}, org: trace.Organisation{Kind: "other"},
-		src: trace.Source{Kind: "news"}, attr: trace.Attribution{Confidence: "unknown"}}
+		src: trace.Source{Kind: "news"}, attr: trace.Attribution{Confidence: "unknown"}, owner: r.owner}
 	for _, c := range sortedColumns(r.m) {
 		if err := p.set(r.m, r.m.Columns[c], r.value(c)); err != nil {
 			return fmt.Errorf(", %s: %s: %w", r.at(c), r.m.Columns[c], err)
@@ -304,8 +320,8 @@ func (r row) read(doc *interchange.Document, seen map[string]int) error {
 		mark("sources", len(doc.Sources))
 		doc.Sources = append(doc.Sources, p.src)
 		p.in.SourceIDs = []string{p.src.ID}
-	} else if r.m.Source.ID != "" {
-		p.in.SourceIDs = []string{r.m.Source.ID}
+	} else if r.dataset != "" {
+		p.in.SourceIDs = []string{r.dataset}
 	}
 	for i := range p.harms {
 		p.harms[i].ID = trace.DerivedID("impact", p.in.ID+"|"+p.harms[i].Indicator)
@@ -331,7 +347,7 @@ func (p *parts) attributions(doc *interchange.Document, mark func(kind string, n
 	for _, name := range p.actors {
 		a := p.actor
 		a.Name = name
-		a.ID = trace.DerivedID("threat-actor", "name|"+trace.NameKey(name))
+		a.ID = trace.DerivedID("threat-actor", p.owner+"name|"+trace.NameKey(name))
 		mark("actors", len(doc.Actors))
 		doc.Actors = append(doc.Actors, a)
 		doc.NameActor(a.ID)
