@@ -152,9 +152,18 @@ func danglingRefs(bundle []byte) ([]string, error) {
 					for _, e := range list {
 						check(owner, k, e)
 					}
-				case k == "objects" || k == "extensions":
+				case k == "objects":
 					// observed-data's embedded observables refer to each
-					// other by key; extensions hold records, not STIX refs.
+					// other by key.
+				case k == "extensions":
+					// Extensions hold records, not STIX references, but
+					// for the Incident Core Extension's impacts.
+					ext, _ := x.(map[string]any)
+					core, _ := ext["extension-definition--ef765651-680c-498d-9894-99799f2fa126"].(map[string]any)
+					refs, _ := core["impact_refs"].([]any)
+					for _, e := range refs {
+						check(owner, "impact_refs", e)
+					}
 				default:
 					walk(owner, x)
 				}

@@ -103,7 +103,9 @@ func merge(kept, written obj) obj {
 				if old, ok := keptExt[k].(map[string]any); ok {
 					core := obj{}
 					for ck, cv := range old {
-						core[ck] = cv
+						if ck != "impact_refs" { // the impacts written, if any, are the record's
+							core[ck] = cv
+						}
 					}
 					for ck, cv := range v.(obj) {
 						if ck == "investigation_status" && old[ck] != nil {
