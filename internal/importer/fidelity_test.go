@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/importer"
 	"github.com/harmtrace/harmtrace/internal/trace"
 )
@@ -197,5 +199,43 @@ func TestVERISKeepsCreated(t *testing.T) {
 	}
 	if got := in.Updated.Format(time.RFC3339Nano); got != "2023-07-06T14:02:10.551Z" {
 		t.Errorf("updated = %s, want the record's plus.modified", got)
+	}
+}
+
+// TestClearExportNamesNoHiddenImpact marks the impacts of an incident
+// amber: the clear export leaves them out, and the incident's Incident Core
+// Extension no longer lists them.
+func TestClearExportNamesNoHiddenImpact(t *testing.T) {
+	store := dbtest.SQLite(t)
+	if _, err := importFiles(t, store, importer.Options{TLP: "clear"}, "testdata/stix/hospital-incident.json"); err != nil {
+		t.Fatal(err)
+	}
+	hidden := []string{"impact--1e6a9b0e-7d5a-4b8e-9c1a-2f3b4c5d6e07", "impact--1e6a9b0e-7d5a-4b8e-9c1a-2f3b4c5d6e08",
+		"impact--1e6a9b0e-7d5a-4b8e-9c1a-2f3b4c5d6e09"}
+	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
+		for _, id := range hidden {
+			h, err := harm.Get(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			h.TLP = "amber"
+			if _, err = harm.Save(ctx, tx, h); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := exportSTIX(t, store, "clear")
+	for _, id := range hidden {
+		if strings.Contains(string(exported), id) {
+			t.Errorf("the clear export names the amber impact %s", id)
+		}
+	}
+	dangling, err := danglingRefs(exported)
+	if err != nil || len(dangling) > 0 {
+		t.Errorf("dangling references %v (%v)", dangling, err)
 	}
 }
