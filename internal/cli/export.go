@@ -48,9 +48,6 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "harmtrace" {
-		doc.Objects = nil // the harmtrace format holds records only; STIX keeps the rest
-	}
 	w := env.Stdout
 	var file *os.File
 	if *out != "" {

@@ -26,6 +26,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&opts.Format, "format", "", "input `format` (default: detected from content): "+strings.Join(importer.Formats, ", "))
 	fs.StringVar(&opts.TLP, "tlp", trace.DefaultTLP, "marking of imported records that carry none")
 	mapping := fs.String("mapping", "", "mapping `file` for --format csv (docs/formats.md)")
+	fs.StringVar(&opts.Encoding, "encoding", "", "`encoding` of the files when not UTF-8: windows-1252 (also latin-1)")
 	dryRun := fs.Bool("dry-run", false, "check everything and print what would change, change nothing")
 	reason := fs.String("reason", "", "why the data is imported (kept in the revisions)")
 	team := fs.String("team", "", "the `team` (organisation name) the new records belong to; without it they join the public catalogue,\nwhich only admins change and nobody reads unless marked clear or green")

@@ -238,6 +238,26 @@ func (t *Tx) Stamp() string {
 	return t.stamp
 }
 
+// Created is the creation time of a new record: the one it carries (an
+// imported record keeps its source's, such as a STIX object's created),
+// else the transaction's.
+func (t *Tx) Created(created time.Time) string {
+	if created.IsZero() || created.After(t.Now) {
+		return t.Stamp()
+	}
+	return Timestamp(created)
+}
+
+// Updated is the time of a record's last change as stored: for a new
+// record, the one it carries (an imported record keeps its source's, not
+// before its creation), else the transaction's.
+func (t *Tx) Updated(exists bool, created, updated time.Time) string {
+	if exists || updated.IsZero() || updated.After(t.Now) || updated.Before(created) {
+		return t.Stamp()
+	}
+	return Timestamp(updated)
+}
+
 // Touch records that the incidents' figures may have changed.
 func (t *Tx) Touch(incidentIDs ...string) {
 	for _, id := range incidentIDs {

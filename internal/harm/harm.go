@@ -83,6 +83,9 @@ func sortedSet(v []string) []string {
 // Validate names every field at fault.
 func (h *Harm) Validate() error {
 	var errs validate.Errors
+	errs.Length("unit", h.Unit, validate.MaxName)
+	errs.Length("description", h.Description, validate.MaxText)
+	errs.Lengths("source_ids", h.SourceIDs, validate.MaxName)
 	if !strings.HasPrefix(h.ID, "impact--") {
 		errs.Add("id", "%q is not an id of the form impact--<uuid>", h.ID)
 	}
@@ -185,7 +188,7 @@ func Save(ctx context.Context, tx *db.Tx, h *Harm) (revision.Outcome, error) {
 }
 
 func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, h.Created, h.Updated)
 	var org any
 	if h.OrganisationID != "" {
 		org = h.OrganisationID
@@ -199,7 +202,7 @@ func put(ctx context.Context, tx *db.Tx, h *Harm, exists bool) error {
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO harms (incident_id, organisation_id, category, indicator, min_value,
 			max_value, unit, certainty, description, tlp, owner_team, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(h.Created))...)
 	}
 	if err != nil {
 		return fmt.Errorf("save harm %s: %w", h.ID, err)

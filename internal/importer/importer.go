@@ -35,6 +35,9 @@ type Options struct {
 	Mapping *csvmap.Mapping
 	// Owner is the team the new records belong to ("": the public catalogue).
 	Owner string
+	// Encoding of the files: "" or utf-8, else windows-1252 (latin-1);
+	// a CSV mapping's encoding applies when this is empty.
+	Encoding string
 }
 
 // ErrUsage marks errors the user fixes by choosing other options.
@@ -117,10 +120,19 @@ func File(ctx context.Context, tx *db.Tx, file string, opts Options, sum *interc
 // Decode reads data of a known format into a Document, each record with
 // its marking settled (interchange.SettleMarkings).
 func Decode(data []byte, file, format string, opts Options, sum *interchange.Summary) (*interchange.Document, error) {
+	encoding := opts.Encoding
+	if encoding == "" && opts.Mapping != nil && format == "csv" {
+		encoding = opts.Mapping.Encoding
+	}
+	data, err := interchange.Text(data, file, encoding, sum)
+	if err != nil {
+		return nil, err
+	}
 	doc, err := decode(data, file, format, opts, sum)
 	if err != nil {
 		return nil, err
 	}
+	doc.Coalesce(file, sum)
 	doc.SettleMarkings(opts.TLP)
 	doc.Owner = opts.Owner
 	return doc, nil
@@ -144,7 +156,7 @@ func decode(data []byte, file, format string, opts Options, sum *interchange.Sum
 		if opts.Mapping == nil {
 			return nil, fmt.Errorf("%w: --format csv needs --mapping FILE", ErrUsage)
 		}
-		return csvmap.Read(bytes.NewReader(data), file, opts.Mapping)
+		return csvmap.Read(bytes.NewReader(data), file, opts.Mapping, opts.Owner)
 	}
 	return nil, fmt.Errorf("%w: unknown format %q (%s)", ErrUsage, format, strings.Join(Formats, ", "))
 }

@@ -156,6 +156,9 @@ func TestBrokenInputs(t *testing.T) {
 	}{
 		{"testdata/stix/broken-id.json", "", "", []string{"broken-id.json", "objects[0]", `field "id"`}},
 		{"testdata/stix/broken-date.json", "", "", []string{"broken-date.json", "campaign--1e6a9b0e-7d5a-4b8e-9c1a-2f3b4c5d6e16", `field "first_seen"`}},
+		{"testdata/stix/broken-determination.json", "", "", []string{"broken-determination.json", "incident--7b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3cfe",
+			`field "extensions.extension-definition--ef765651-680c-498d-9894-99799f2fa126.determination"`, `"maybe"`}},
+		{"testdata/stix/broken-latin1.json", "", "", []string{"broken-latin1.json", "line 3, column 20", "not UTF-8", "--encoding windows-1252"}},
 		{"testdata/misp/broken-uuid.json", "misp", "", []string{"broken-uuid.json", `field "uuid"`}},
 		{"testdata/veris/broken-date.json", "", "", []string{"broken-date.json", "3c1f0a2e-9b7d-4e6a-8f5c-1d2e3f4a5b64", `field "timeline.incident"`}},
 		{"testdata/hhs/broken-count.csv", "", "", []string{"broken-count.csv", "line 3", `field "Individuals Affected"`}},

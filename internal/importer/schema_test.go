@@ -63,7 +63,10 @@ func TestExportValidatesAgainstOASISSchemas(t *testing.T) {
 	store := dbtest.SQLite(t)
 	files := []string{"testdata/stix/hospital-incident.json", "testdata/stix/attack-ics-sample.json",
 		"testdata/stix/using-marking-definitions.json", "testdata/stix/sighting-of-an-indicator.json",
-		"testdata/misp/victim-event.json", "testdata/veris/clinic-ransomware.json", "testdata/hhs/breach_report_sample.csv"}
+		"testdata/misp/victim-event.json", "testdata/veris/clinic-ransomware.json", "testdata/hhs/breach_report_sample.csv",
+		// A STIX 2.0 bundle (indicator without pattern_type, observed-data
+		// with embedded objects) and TLP 1.0 granular markings.
+		"testdata/stix/attack-enterprise-2.0-sample.json", "testdata/stix/civil-society-threats.json"}
 	if _, err := importFiles(t, store, importer.Options{TLP: "clear"}, files...); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +85,13 @@ func TestExportValidatesAgainstOASISSchemas(t *testing.T) {
 		}
 		if err := json.Unmarshal(exported, &bundle); err != nil {
 			t.Fatal(err)
+		}
+		dangling, err := danglingRefs(exported)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dangling {
+			t.Errorf("export (tlp %q) refers to an object it does not hold: %s", tlp, d)
 		}
 		// bundle.json checks types it does not enumerate (incident,
 		// location, impact, x-…) against a oneOf of the SDO and SCO cores,

@@ -34,6 +34,11 @@ type Document struct {
 	// Owner, when set, is the team the new records of an operator's import
 	// belong to (harmtrace import --team); records that name an owner keep it.
 	Owner string `json:"-"`
+	// Origins say where each record was read ("incidents[3]" → line and
+	// columns), for the readers that know (CSV); see SetOrigin.
+	Origins map[string]Origin `json:"-"`
+	// namedActors are actors named by their name alone (NameActor).
+	namedActors map[string]bool
 }
 
 // Object is a STIX object kept verbatim. Modelled objects were also turned

@@ -10,6 +10,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
+	"github.com/harmtrace/harmtrace/internal/validate"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
@@ -19,6 +20,9 @@ import (
 func saveObject(ctx context.Context, tx *db.Tx, o *Object) (revision.Outcome, error) {
 	if o.ID == "" || o.Type == "" {
 		return revision.Unchanged, fmt.Errorf("field \"id\": a STIX object needs an id and a type")
+	}
+	if len(o.Body) > validate.MaxObject {
+		return revision.Unchanged, fmt.Errorf("field \"body\": the object is %d bytes long; at most %d are kept", len(o.Body), validate.MaxObject)
 	}
 	o.Marking.Normalise("amber")
 	if err := vocab.TLP.Check(o.TLP); err != nil {

@@ -27,6 +27,9 @@ func (doc *Document) Len() int {
 // invalid record stops the write with an error naming file, record and
 // field; the caller's transaction then rolls everything back.
 func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summary, progress Progress) error {
+	if err := doc.reuse(ctx, tx); err != nil {
+		return &validate.RecordError{File: file, Record: "sources", Err: err}
+	}
 	if err := doc.Guard.prepare(ctx, tx, doc); err != nil {
 		return &validate.RecordError{File: file, Record: "upload", Err: err}
 	}
@@ -125,7 +128,7 @@ func Write(ctx context.Context, tx *db.Tx, file string, doc *Document, sum *Summ
 				err = errReadOnly
 			}
 			if err != nil {
-				return &validate.RecordError{File: file, Record: recordName(step.name, i, id), Err: err}
+				return &validate.RecordError{File: file, Record: doc.place(step.name, i, id, err), Err: err}
 			}
 			sum.count(step.name, outcome)
 			if progress != nil {

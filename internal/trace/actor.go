@@ -44,6 +44,9 @@ func (a *Actor) Normalise() {
 // Validate names every field at fault.
 func (a *Actor) Validate() error {
 	var errs validate.Errors
+	errs.Length("name", a.Name, validate.MaxName)
+	errs.Lengths("aliases", a.Aliases, validate.MaxName)
+	errs.Length("description", a.Description, validate.MaxText)
 	errs.Check("id", checkID(a.ID, "threat-actor", "intrusion-set"))
 	if a.Name == "" {
 		errs.Add("name", "is required")
@@ -70,7 +73,7 @@ func SaveActor(ctx context.Context, tx *db.Tx, a *Actor) (revision.Outcome, erro
 }
 
 func putActor(ctx context.Context, tx *db.Tx, a *Actor, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, a.Created, a.Updated)
 	args := []any{a.Name, encodeList(a.Aliases), a.Type, a.OriginCountry, a.Description, a.TLP, a.Owner, now, a.ID}
 	var err error
 	if exists {
@@ -78,7 +81,7 @@ func putActor(ctx context.Context, tx *db.Tx, a *Actor, exists bool) error {
 			description = ?, tlp = ?, owner_team = ?, updated_at = ? WHERE id = ?`, args...)
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO actors (name, aliases, type, origin_country, description, tlp, owner_team,
-			updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(a.Created))...)
 	}
 	if err != nil {
 		return err
@@ -147,6 +150,8 @@ type Campaign struct {
 // Validate names every field at fault.
 func (c *Campaign) Validate() error {
 	var errs validate.Errors
+	errs.Length("name", c.Name, validate.MaxName)
+	errs.Length("description", c.Description, validate.MaxText)
 	errs.Check("id", checkID(c.ID, "campaign"))
 	if c.Name == "" {
 		errs.Add("name", "is required")
@@ -178,7 +183,7 @@ func SaveCampaign(ctx context.Context, tx *db.Tx, c *Campaign) (revision.Outcome
 }
 
 func putCampaign(ctx context.Context, tx *db.Tx, c *Campaign, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, c.Created, c.Updated)
 	args := []any{c.Name, string(c.FirstSeen), string(c.LastSeen), c.Description, c.TLP, c.Owner, now, c.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE campaigns SET name = ?, first_seen = ?, last_seen = ?, description = ?,
@@ -186,7 +191,7 @@ func putCampaign(ctx context.Context, tx *db.Tx, c *Campaign, exists bool) error
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO campaigns (name, first_seen, last_seen, description, tlp, owner_team, updated_at, id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(c.Created))...)
 	return err
 }
 

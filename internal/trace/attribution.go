@@ -36,6 +36,9 @@ type Attribution struct {
 // Validate names every field at fault.
 func (a *Attribution) Validate() error {
 	var errs validate.Errors
+	errs.Length("attributed_by", a.AttributedBy, validate.MaxName)
+	errs.Length("basis", a.Basis, validate.MaxText)
+	errs.Lengths("source_ids", a.SourceIDs, validate.MaxName)
 	errs.Check("id", checkID(a.ID, "relationship"))
 	if (a.IncidentID == "") == (a.CampaignID == "") {
 		errs.Add("incident_id", "give exactly one of incident_id and campaign_id")
@@ -129,7 +132,7 @@ func nullable(s string) any {
 }
 
 func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, a.Created, a.Updated)
 	args := []any{nullable(a.IncidentID), nullable(a.CampaignID), a.ActorID, a.AttributedBy, string(a.AttributedOn),
 		a.Basis, a.Confidence, a.TLP, a.Owner, now, a.ID}
 	var err error
@@ -141,7 +144,7 @@ func putAttribution(ctx context.Context, tx *db.Tx, a *Attribution, exists bool)
 		_, err = tx.Exec(ctx, `INSERT INTO attributions (incident_id, campaign_id, actor_id, attributed_by,
 			attributed_on, basis, confidence, tlp, owner_team, updated_at, id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			append(args, now)...)
+			append(args, tx.Created(a.Created))...)
 	}
 	if err != nil {
 		return err

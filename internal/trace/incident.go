@@ -90,6 +90,10 @@ func sortedSet(v []string) []string {
 // Validate names every field at fault; references are checked by SaveIncident.
 func (in *Incident) Validate() error {
 	var errs validate.Errors
+	errs.Length("title", in.Title, validate.MaxName)
+	errs.Length("summary", in.Summary, validate.MaxText)
+	errs.Lengths("countries", in.Countries, validate.MaxName)
+	errs.Lengths("source_ids", in.SourceIDs, validate.MaxName)
 	errs.Check("id", checkID(in.ID, "incident"))
 	if in.Title == "" {
 		errs.Add("title", "is required")
@@ -186,7 +190,7 @@ func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
 }
 
 func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, in.Created, in.Updated)
 	var campaign any
 	if in.CampaignID != "" {
 		campaign = in.CampaignID
@@ -201,7 +205,7 @@ func putIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) erro
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO incidents (title, summary, determination, start_date, end_date,
 			discovered_date, disclosed_date, campaign_id, tlp, owner_team, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(in.Created))...)
 	}
 	if err != nil {
 		return err

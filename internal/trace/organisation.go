@@ -60,6 +60,10 @@ func (o *Organisation) Normalise() {
 // Validate names every field at fault.
 func (o *Organisation) Validate() error {
 	var errs validate.Errors
+	errs.Length("name", o.Name, validate.MaxName)
+	errs.Lengths("aliases", o.Aliases, validate.MaxName)
+	errs.Length("critical_infrastructure", o.CriticalInfrastructure, validate.MaxName)
+	errs.Length("description", o.Description, validate.MaxText)
 	errs.Check("id", checkID(o.ID, "identity"))
 	if o.Name == "" {
 		errs.Add("name", "is required")
@@ -123,7 +127,7 @@ func DeleteOrganisation(ctx context.Context, tx *db.Tx, id string) error {
 }
 
 func putOrganisation(ctx context.Context, tx *db.Tx, o *Organisation, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, o.Created, o.Updated)
 	args := []any{o.Name, encodeList(o.Aliases), o.Kind, o.Sector, o.NAICS, o.Country, o.Humanitarian,
 		o.Healthcare, o.CriticalInfrastructure, o.CivilSociety, o.Description, o.TLP, o.Owner, now, o.ID}
 	var err error
@@ -134,7 +138,7 @@ func putOrganisation(ctx context.Context, tx *db.Tx, o *Organisation, exists boo
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO organisations (name, aliases, kind, sector, naics, country,
 			humanitarian, healthcare, critical_infrastructure, civil_society, description, tlp, owner_team, updated_at, id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(o.Created))...)
 	}
 	if err != nil {
 		return err

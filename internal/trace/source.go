@@ -56,6 +56,9 @@ func (s *Source) Normalise() {
 // Validate names every field at fault.
 func (s *Source) Validate() error {
 	var errs validate.Errors
+	errs.Length("url", s.URL, validate.MaxURL)
+	errs.Length("title", s.Title, validate.MaxName)
+	errs.Length("publisher", s.Publisher, validate.MaxName)
 	errs.Check("id", checkID(s.ID, "source"))
 	if s.Title == "" {
 		errs.Add("title", "is required (or give a url)")
@@ -91,7 +94,7 @@ func SaveSource(ctx context.Context, tx *db.Tx, s *Source) (revision.Outcome, er
 }
 
 func putSource(ctx context.Context, tx *db.Tx, s *Source, exists bool) error {
-	now := tx.Stamp()
+	now := tx.Updated(exists, s.Created, s.Updated)
 	args := []any{s.URL, s.Title, s.Publisher, string(s.Published), s.Kind, s.Reliability, s.Credibility, s.TLP, s.Owner, now, s.ID}
 	if exists {
 		_, err := tx.Exec(ctx, `UPDATE sources SET url = ?, title = ?, publisher = ?, published = ?, kind = ?,
@@ -99,7 +102,7 @@ func putSource(ctx context.Context, tx *db.Tx, s *Source, exists bool) error {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO sources (url, title, publisher, published, kind, reliability, credibility,
-		tlp, owner_team, updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, now)...)
+		tlp, owner_team, updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, tx.Created(s.Created))...)
 	return err
 }
 
@@ -129,16 +132,21 @@ func GetSource(ctx context.Context, q db.Querier, id string) (*Source, error) {
 	return s, loadShares(ctx, q, id, &s.Marking)
 }
 
-// FindSourceByURL returns the id of a source with this URL, or "".
+// FindSourceByURL returns the id of a source with this URL, or "": the
+// same URL, else one with the same URLKey.
 func FindSourceByURL(ctx context.Context, q db.Querier, u string) (string, error) {
 	if u == "" {
 		return "", nil
 	}
 	ids, err := db.Column[string](ctx, q, `SELECT id FROM sources WHERE url = ? ORDER BY id LIMIT 1`, u)
-	if err != nil || len(ids) == 0 {
+	if err != nil || len(ids) > 0 {
+		if len(ids) > 0 {
+			return ids[0], nil
+		}
 		return "", err
 	}
-	return ids[0], nil
+	byKey, err := SourcesByURLKey(ctx, q)
+	return byKey[URLKey(u)], err
 }
 
 // SourcesOf returns the sources with the given ids, in that order.
@@ -152,4 +160,64 @@ func SourcesOf(ctx context.Context, q db.Querier, ids []string) ([]Source, error
 		out = append(out, *s)
 	}
 	return out, nil
+}
+
+// trackingParams are query parameters that say how a reader came to a
+// page, not which page it is.
+var trackingParams = []string{"utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src", "cmpid"}
+
+// URLKey normalises a source's URL for matching, so that the same article
+// cited by two formats is one source: scheme and host in lower case,
+// http read as https, "www." and the default port dropped, the fragment,
+// tracking parameters and a trailing slash removed, the remaining query
+// parameters sorted. A URL that does not parse is its own key.
+func URLKey(raw string) string {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	if p := u.Port(); p != "" && p != "80" && p != "443" {
+		host += ":" + p
+	}
+	q := u.Query()
+	for k := range q {
+		for _, t := range trackingParams {
+			if strings.HasPrefix(strings.ToLower(k), t) {
+				q.Del(k)
+			}
+		}
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	key := "https://" + host + path
+	if enc := q.Encode(); enc != "" { // Encode sorts by key
+		key += "?" + enc
+	}
+	return key
+}
+
+// URLSourceID is the id of the source a URL names, derived from its URLKey:
+// every reader gives the same article the same source.
+func URLSourceID(u string) string { return DerivedID("source", "url|"+URLKey(u)) }
+
+// SourcesByURLKey maps the URLKey of every stored source with a URL to its
+// id (the smallest, when several share a key).
+func SourcesByURLKey(ctx context.Context, q db.Querier) (map[string]string, error) {
+	rows, err := q.Query(ctx, `SELECT id, url FROM sources WHERE url <> '' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sources by URL: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, u string
+		if err := rows.Scan(&id, &u); err != nil {
+			return nil, err
+		}
+		if k := URLKey(u); out[k] == "" {
+			out[k] = id
+		}
+	}
+	return out, rows.Err()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // FieldError is one problem with one field of a record.
@@ -79,4 +80,42 @@ func Fields(err error) Errors {
 		return fe
 	}
 	return nil
+}
+
+// Field size limits, in characters (docs/formats.md, "Limits"): a longer
+// value is refused, in an import as in a form, so that one record cannot
+// fill the store or every page that shows it.
+const (
+	// MaxName bounds names, titles, aliases, publishers and units.
+	MaxName = 1_000
+	// MaxURL bounds a source's URL.
+	MaxURL = 2_048
+	// MaxText bounds descriptions, summaries and an attribution's basis.
+	MaxText = 100_000
+	// MaxList bounds the entries of a list (aliases, countries, sources).
+	MaxList = 10_000
+	// MaxObject bounds, in bytes, a STIX object kept verbatim.
+	MaxObject = 16 << 20
+)
+
+// Length records a problem with field when v is longer than max
+// characters; the message gives the length, never the value.
+func (e *Errors) Length(field, v string, max int) {
+	if len(v) <= max { // bytes ≥ characters: most values stop here
+		return
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		e.Add(field, "is %d characters long; at most %d are allowed", n, max)
+	}
+}
+
+// Lengths applies Length to each value of a list, and bounds its entries.
+func (e *Errors) Lengths(field string, list []string, max int) {
+	if len(list) > MaxList {
+		e.Add(field, "has %d entries; at most %d are allowed", len(list), MaxList)
+		return
+	}
+	for i, v := range list {
+		e.Length(fmt.Sprintf("%s[%d]", field, i), v, max)
+	}
 }

@@ -114,7 +114,7 @@ const maxUpload = 32 << 20
 
 func (s *Server) workImportForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "import.html", s.page(r, "Import a file", map[string]any{
-		"Formats": importer.Formats, "Markings": vocab.TLP.Values, "TLP": trace.DefaultTLP}))
+		"Formats": importer.Formats, "Markings": vocab.TLP.Values, "TLP": trace.DefaultTLP, "Encoding": ""}))
 }
 
 // workImport imports an uploaded file as the command line does, in one
@@ -123,7 +123,7 @@ func (s *Server) workImportForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	data := map[string]any{"Formats": importer.Formats, "Markings": vocab.TLP.Values}
+	data := map[string]any{"Formats": importer.Formats, "Markings": vocab.TLP.Values, "Encoding": ""}
 	fail := func(status int, msg string) error {
 		data["Error"] = msg
 		return s.render(w, status, "import.html", s.page(r, "Import a file", data))
@@ -131,9 +131,10 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		return fail(http.StatusBadRequest, "The upload could not be read: is the file larger than 32 MB?")
 	}
-	opts := importer.Options{Format: r.FormValue("format"), TLP: cmp.Or(r.FormValue("tlp"), trace.DefaultTLP)}
+	opts := importer.Options{Format: r.FormValue("format"), TLP: cmp.Or(r.FormValue("tlp"), trace.DefaultTLP),
+		Encoding: r.FormValue("encoding")}
 	dryRun := r.FormValue("dry_run") == "on"
-	data["TLP"], data["Format"], data["DryRun"] = opts.TLP, opts.Format, dryRun
+	data["TLP"], data["Format"], data["DryRun"], data["Encoding"] = opts.TLP, opts.Format, dryRun, opts.Encoding
 	if err := vocab.TLP.Check(opts.TLP); err != nil {
 		return fail(http.StatusBadRequest, err.Error())
 	}

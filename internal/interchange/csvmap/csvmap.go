@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,13 +39,19 @@ type Mapping struct {
 	// incident.end, incident.discovered, incident.disclosed,
 	// incident.countries, organisation.name, organisation.kind,
 	// organisation.sector, organisation.country, organisation.naics,
-	// source.url, source.title, source.publisher, source.published, or
-	// harm.<indicator> (a number, a range "min-max", or empty for unknown).
+	// source.url, source.title, source.publisher, source.published,
+	// actor.name (one or more, split by the list separator), actor.type,
+	// actor.country, attribution.by, attribution.on, attribution.basis,
+	// attribution.confidence, or harm.<indicator> (a number, a range
+	// "min-max", or empty for unknown).
 	Columns map[string]string `json:"columns"`
 	// Values translates a column's values before use ("Ransom" → "ransomware").
 	Values map[string]map[string]string `json:"values,omitempty"`
-	// ListSeparator splits list fields (attack types, countries); default ";".
+	// ListSeparator splits list fields (attack types, countries, actors); default ";".
 	ListSeparator string `json:"list_separator,omitempty"`
+	// Encoding of the file: utf-8 (the default) or windows-1252 (also
+	// spelt latin-1), as many spreadsheets save CSV.
+	Encoding string `json:"encoding,omitempty"`
 }
 
 var fields = map[string]bool{
@@ -52,6 +60,24 @@ var fields = map[string]bool{
 	"incident.countries": true, "organisation.name": true, "organisation.kind": true, "organisation.sector": true,
 	"organisation.country": true, "organisation.naics": true, "source.url": true, "source.title": true,
 	"source.publisher": true, "source.published": true,
+	"actor.name": true, "actor.type": true, "actor.country": true,
+	"attribution.by": true, "attribution.on": true, "attribution.basis": true, "attribution.confidence": true,
+}
+
+// recordField is the field of the record a mapped field fills, as the
+// record's validation names it: an error on it is told at its column.
+var recordField = map[string]string{
+	"incident.title": "incidents.title", "incident.summary": "incidents.summary",
+	"incident.attack_types": "incidents.attack_types", "incident.determination": "incidents.determination",
+	"incident.start": "incidents.start", "incident.end": "incidents.end", "incident.discovered": "incidents.discovered",
+	"incident.disclosed": "incidents.disclosed", "incident.countries": "incidents.countries",
+	"organisation.name": "organisations.name", "organisation.kind": "organisations.kind",
+	"organisation.sector": "organisations.sector", "organisation.country": "organisations.country",
+	"organisation.naics": "organisations.naics", "source.url": "sources.url", "source.title": "sources.title",
+	"source.publisher": "sources.publisher", "source.published": "sources.published",
+	"actor.name": "actors.name", "actor.type": "actors.type", "actor.country": "actors.origin_country",
+	"attribution.by": "attributions.attributed_by", "attribution.on": "attributions.attributed_on",
+	"attribution.basis": "attributions.basis", "attribution.confidence": "attributions.confidence",
 }
 
 // LoadMapping reads and checks a mapping file.
@@ -92,11 +118,18 @@ func LoadMapping(data []byte, file string) (*Mapping, error) {
 	if m.Source.Kind == "" {
 		m.Source.Kind = "dataset"
 	}
+	if m.Encoding != "" && !slices.Contains(interchange.Encodings, strings.ToLower(m.Encoding)) {
+		return nil, fmt.Errorf("%s: field \"encoding\": unknown encoding %q (want one of %s)", file, m.Encoding, strings.Join(interchange.Encodings, ", "))
+	}
 	return &m, nil
 }
 
-// Read reads a CSV file through the mapping.
-func Read(r io.Reader, file string, m *Mapping) (*interchange.Document, error) {
+// Read reads a CSV file (UTF-8: see interchange.Text) through the
+// mapping. A row's id is derived from its id column (else the whole row)
+// within the file's namespace: the mapping's source when it names one,
+// else the file's name, and the owner team when the import has one; two
+// files whose id columns share values are two sets of incidents.
+func Read(r io.Reader, file string, m *Mapping, owner string) (*interchange.Document, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	if m.Delimiter != "" {
@@ -110,16 +143,31 @@ func Read(r io.Reader, file string, m *Mapping) (*interchange.Document, error) {
 	for i, h := range head {
 		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
 	}
-	for c := range m.Columns {
+	for _, c := range sortedColumns(m) {
 		if _, ok := col[c]; !ok {
 			return nil, fmt.Errorf("%s: line 1: the mapping names column %q, which the file does not have", file, c)
 		}
 	}
-	doc := &interchange.Document{}
-	if m.Source.ID != "" {
-		doc.Sources = append(doc.Sources, m.Source)
+	if m.IDColumn != "" {
+		if _, ok := col[m.IDColumn]; !ok {
+			return nil, fmt.Errorf("%s: line 1: the mapping's id_column %q is not a column of the file", file, m.IDColumn)
+		}
 	}
-	seen := map[string]bool{}
+	doc := &interchange.Document{}
+	dataset := m.Source
+	namespace := "csv|file|" + filepath.Base(file)
+	if dataset.ID != "" {
+		namespace = "csv|" + dataset.ID
+		if owner != "" && derived(dataset.ID) {
+			// A team's copy of the dataset is its own, as its rows are.
+			dataset.ID = trace.DerivedID("source", "owner|"+owner+"|"+dataset.ID)
+		}
+		doc.Sources = append(doc.Sources, dataset)
+	}
+	if owner != "" {
+		namespace += "|owner|" + owner
+	}
+	seen := map[string]int{}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -129,20 +177,45 @@ func Read(r io.Reader, file string, m *Mapping) (*interchange.Document, error) {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		line, _ := cr.FieldPos(0) // the record's first line, even after quoted line breaks
-		if err := readRow(doc, m, col, rec, seen); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
+		rw := row{m: m, col: col, rec: rec, line: line, namespace: namespace, dataset: dataset.ID}
+		if owner != "" {
+			rw.owner = "owner|" + owner + "|"
+		}
+		if err := rw.read(doc, seen); err != nil {
+			return nil, fmt.Errorf("%s: line %d%s", file, line, err)
 		}
 	}
 	return doc, nil
 }
 
-// row gives a mapped column's translated value.
-type row struct {
-	m   *Mapping
-	col map[string]int
-	rec []string
+// derived reports whether a source id was derived by LoadMapping (UUID v5)
+// rather than given by the mapping.
+func derived(id string) bool {
+	_, uuid, ok := strings.Cut(id, "--")
+	return ok && len(uuid) == 36 && uuid[14] == '5'
 }
 
+func sortedColumns(m *Mapping) []string {
+	columns := make([]string, 0, len(m.Columns))
+	for c := range m.Columns {
+		columns = append(columns, c)
+	}
+	sort.Strings(columns)
+	return columns
+}
+
+// row is one row of the file, read through the mapping.
+type row struct {
+	m         *Mapping
+	col       map[string]int
+	rec       []string
+	line      int
+	namespace string
+	dataset   string // the id of the mapping's source, which rows without a URL cite
+	owner     string
+}
+
+// value is a mapped column's translated value.
 func (r row) value(column string) string {
 	i := r.col[column]
 	if i >= len(r.rec) {
@@ -155,57 +228,142 @@ func (r row) value(column string) string {
 	return v
 }
 
-func readRow(doc *interchange.Document, m *Mapping, col map[string]int, rec []string, seen map[string]bool) error {
-	r := row{m, col, rec}
-	in := trace.Incident{Determination: "suspected", TLP: m.TLP}
-	org := trace.Organisation{Kind: "other"}
-	src := trace.Source{Kind: "news"}
-	var harms []harm.Harm
-	columns := make([]string, 0, len(m.Columns))
-	for c := range m.Columns {
-		columns = append(columns, c)
+// at names a column as an error does: `column 3 ("Country")`.
+func (r row) at(column string) string {
+	return fmt.Sprintf("column %d (%q)", r.col[column]+1, column)
+}
+
+// origins gives each kind of record the columns its fields came from.
+func (r row) origins() map[string]interchange.Origin {
+	out := map[string]interchange.Origin{}
+	for _, c := range sortedColumns(r.m) {
+		f := r.m.Columns[c]
+		kind, field, _ := strings.Cut(recordField[f], ".")
+		if strings.HasPrefix(f, "harm.") {
+			kind, field = "harms", "min"
+		}
+		if kind == "" {
+			continue
+		}
+		o, ok := out[kind]
+		if !ok {
+			o = interchange.Origin{Line: r.line, Columns: map[string]string{}}
+		}
+		o.Columns[field] = r.at(c)
+		if kind == "harms" {
+			o.Columns["max"] = r.at(c)
+		}
+		if f == "organisation.country" {
+			in := out["incidents"]
+			if in.Columns == nil {
+				in = interchange.Origin{Line: r.line, Columns: map[string]string{}}
+			}
+			in.Columns["countries"] = r.at(c)
+			out["incidents"] = in
+		}
+		out[kind] = o
 	}
-	sort.Strings(columns)
-	for _, c := range columns {
-		v := r.value(c)
-		if err := set(&in, &org, &src, &harms, m, m.Columns[c], v); err != nil {
-			return fmt.Errorf("column %q (%s): %w", c, m.Columns[c], err)
+	for _, kind := range []string{"incidents", "organisations", "sources", "actors", "attributions", "harms"} {
+		if _, ok := out[kind]; !ok {
+			out[kind] = interchange.Origin{Line: r.line}
 		}
 	}
-	key := strings.Join(rec, "\x1f")
-	if m.IDColumn != "" {
-		key = r.value(m.IDColumn)
-	}
-	in.ID = trace.DerivedID("incident", "csv|"+key)
-	if seen[in.ID] {
-		return fmt.Errorf("row repeats the key %q of an earlier row", key)
-	}
-	seen[in.ID] = true
-	if org.Name != "" {
-		org.ID = trace.DerivedID("identity", "csv|"+trace.NameKey(org.Name)+"|"+strings.ToUpper(org.Country))
-		doc.Organisations = append(doc.Organisations, org)
-		in.Victims = []trace.Victim{{OrganisationID: org.ID, Role: "victim"}}
-		if in.Title == "" {
-			in.Title = "Attack on " + org.Name
+	return out
+}
+
+// parts is what one row names.
+type parts struct {
+	in     trace.Incident
+	org    trace.Organisation
+	src    trace.Source
+	harms  []harm.Harm
+	actors []string
+	actor  trace.Actor // type and country of the row's actors
+	attr   trace.Attribution
+	owner  string // the team an import is for: its new actors are its own
+}
+
+func (r row) read(doc *interchange.Document, seen map[string]int) error {
+	p := parts{in: trace.Incident{Determination: "suspected", TLP: r.m.TLP}, org: trace.Organisation{Kind: "other"},
+		src: trace.Source{Kind: "news"}, attr: trace.Attribution{Confidence: "unknown"}, owner: r.owner}
+	for _, c := range sortedColumns(r.m) {
+		if err := p.set(r.m, r.m.Columns[c], r.value(c)); err != nil {
+			return fmt.Errorf(", %s: %s: %w", r.at(c), r.m.Columns[c], err)
 		}
 	}
-	if src.URL != "" {
-		src.ID = trace.DerivedID("source", src.URL)
-		doc.Sources = append(doc.Sources, src)
-		in.SourceIDs = []string{src.ID}
-	} else if m.Source.ID != "" {
-		in.SourceIDs = []string{m.Source.ID}
+	key := strings.Join(r.rec, "\x1f")
+	if r.m.IDColumn != "" {
+		key = r.value(r.m.IDColumn)
 	}
-	for i := range harms {
-		harms[i].ID = trace.DerivedID("impact", in.ID+"|"+harms[i].Indicator)
-		harms[i].IncidentID, harms[i].SourceIDs = in.ID, in.SourceIDs
+	p.in.ID = trace.DerivedID("incident", r.namespace+"|"+key)
+	if first, ok := seen[p.in.ID]; ok {
+		where := ""
+		if r.m.IDColumn != "" {
+			where = ", " + r.at(r.m.IDColumn)
+		}
+		return fmt.Errorf("%s: the row repeats the key %q of line %d", where, key, first)
 	}
-	doc.Incidents = append(doc.Incidents, in)
-	doc.Harms = append(doc.Harms, harms...)
+	seen[p.in.ID] = r.line
+	origins := r.origins()
+	mark := func(kind string, n int) { doc.SetOrigin(kind, n, origins[kind]) }
+	if p.org.Name != "" {
+		p.org.ID = trace.DerivedID("identity", "csv|"+trace.NameKey(p.org.Name)+"|"+strings.ToUpper(p.org.Country))
+		mark("organisations", len(doc.Organisations))
+		doc.Organisations = append(doc.Organisations, p.org)
+		p.in.Victims = []trace.Victim{{OrganisationID: p.org.ID, Role: "victim"}}
+		if p.in.Title == "" {
+			p.in.Title = "Attack on " + p.org.Name
+		}
+	}
+	if p.src.URL != "" {
+		p.src.ID = trace.URLSourceID(p.src.URL)
+		mark("sources", len(doc.Sources))
+		doc.Sources = append(doc.Sources, p.src)
+		p.in.SourceIDs = []string{p.src.ID}
+	} else if r.dataset != "" {
+		p.in.SourceIDs = []string{r.dataset}
+	}
+	for i := range p.harms {
+		p.harms[i].ID = trace.DerivedID("impact", p.in.ID+"|"+p.harms[i].Indicator)
+		p.harms[i].IncidentID, p.harms[i].SourceIDs = p.in.ID, p.in.SourceIDs
+		mark("harms", len(doc.Harms))
+		doc.Harms = append(doc.Harms, p.harms[i])
+	}
+	mark("incidents", len(doc.Incidents))
+	doc.Incidents = append(doc.Incidents, p.in)
+	return p.attributions(doc, mark)
+}
+
+// attributions adds the row's actors, each attributed the row's incident
+// by the attribution columns; an actor named by name only is matched to a
+// stored actor of that name or alias when the file is written.
+func (p *parts) attributions(doc *interchange.Document, mark func(kind string, n int)) error {
+	if len(p.actors) == 0 {
+		if p.attr.Basis != "" || p.attr.AttributedBy != "" {
+			return fmt.Errorf(": the row gives an attribution but no actor (map a column to actor.name)")
+		}
+		return nil
+	}
+	for _, name := range p.actors {
+		a := p.actor
+		a.Name = name
+		a.ID = trace.DerivedID("threat-actor", p.owner+"name|"+trace.NameKey(name))
+		mark("actors", len(doc.Actors))
+		doc.Actors = append(doc.Actors, a)
+		doc.NameActor(a.ID)
+		at := p.attr
+		at.ID = trace.DerivedID("relationship", p.in.ID+"|attributed-to|"+a.ID)
+		at.IncidentID, at.ActorID, at.SourceIDs = p.in.ID, a.ID, p.in.SourceIDs
+		if at.AttributedBy == "" {
+			at.AttributedBy = "unknown"
+		}
+		mark("attributions", len(doc.Attributions))
+		doc.Attributions = append(doc.Attributions, at)
+	}
 	return nil
 }
 
-func set(in *trace.Incident, org *trace.Organisation, src *trace.Source, harms *[]harm.Harm, m *Mapping, field, v string) error {
+func (p *parts) set(m *Mapping, field, v string) error {
 	list := func() []string {
 		var out []string
 		for _, s := range strings.Split(v, m.ListSeparator) {
@@ -218,10 +376,11 @@ func set(in *trace.Incident, org *trace.Organisation, src *trace.Source, harms *
 	if ind, ok := strings.CutPrefix(field, "harm."); ok {
 		h, err := harmOf(ind, v)
 		if err == nil {
-			*harms = append(*harms, h)
+			p.harms = append(p.harms, h)
 		}
 		return err
 	}
+	in, org, src := &p.in, &p.org, &p.src
 	var err error
 	switch field {
 	case "incident.title":
@@ -267,6 +426,22 @@ func set(in *trace.Incident, org *trace.Organisation, src *trace.Source, harms *
 		src.Publisher = v
 	case "source.published":
 		src.Published, err = date(v, m.DateLayout)
+	case "actor.name":
+		p.actors = list()
+	case "actor.type":
+		p.actor.Type = v
+	case "actor.country":
+		p.actor.OriginCountry = v
+	case "attribution.by":
+		p.attr.AttributedBy = v
+	case "attribution.on":
+		p.attr.AttributedOn, err = date(v, m.DateLayout)
+	case "attribution.basis":
+		p.attr.Basis = v
+	case "attribution.confidence":
+		if v != "" {
+			p.attr.Confidence = v
+		}
 	}
 	return err
 }

@@ -90,11 +90,28 @@ func Read(r io.Reader, file, tlp string, sum *interchange.Summary) (*interchange
 			continue
 		}
 		rows[key] = line
+		n := [3]int{len(doc.Organisations), len(doc.Incidents), len(doc.Harms)}
 		if err := readRow(doc, orgs, get, key, tlp, sum); err != nil {
 			return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
 		}
+		markRow(doc, line, n, col)
 	}
 	return doc, nil
+}
+
+// markRow records the line (and columns) of the records a row added, for
+// the errors found when they are saved.
+func markRow(doc *interchange.Document, line int, before [3]int, col map[string]int) {
+	at := func(name string) string { return fmt.Sprintf("column %d (%q)", col[name]+1, name) }
+	for i := before[0]; i < len(doc.Organisations); i++ {
+		doc.SetOrigin("organisations", i, interchange.Origin{Line: line, Columns: map[string]string{"name": at("Name of Covered Entity")}})
+	}
+	for i := before[1]; i < len(doc.Incidents); i++ {
+		doc.SetOrigin("incidents", i, interchange.Origin{Line: line, Columns: map[string]string{"summary": at("Web Description")}})
+	}
+	for i := before[2]; i < len(doc.Harms); i++ {
+		doc.SetOrigin("harms", i, interchange.Origin{Line: line, Columns: map[string]string{"min": at("Individuals Affected")}})
+	}
 }
 
 // rowKey identifies a breach: entity, state, submission date and count.

@@ -74,6 +74,7 @@ func (r *reader) readImpact(o *object, incidentID string) error {
 		}
 	}
 	h.ID = o.ID
+	created(o, &h.Created, &h.Updated)
 	r.mark(o, &h.Marking)
 	if e == nil && len(o.ExternalReferences) == 0 {
 		// An impact that cites nothing rests on its incident's sources.
@@ -258,6 +259,7 @@ func (r *reader) readAttribution(o *object) error {
 		a.AttributedOn, _ = dateOf(when)
 	}
 	a.ID = o.ID
+	created(o, &a.Created, &a.Updated)
 	r.mark(o, &a.Marking)
 	a.SourceIDs = r.citations(o, e)
 	r.doc.Attributions = append(r.doc.Attributions, a)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/interchange"
@@ -20,6 +21,7 @@ type object struct {
 	Type               string                     `json:"type"`
 	ID                 string                     `json:"id"`
 	Created            string                     `json:"created"`
+	Modified           string                     `json:"modified"`
 	CreatedByRef       string                     `json:"created_by_ref"`
 	Name               string                     `json:"name"`
 	Description        string                     `json:"description"`
@@ -117,6 +119,7 @@ func Read(data []byte, file string, opts Options) (*interchange.Document, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	order = newest(order)
 	for _, o := range order {
 		r.objects[o.ID] = o
 	}
@@ -247,6 +250,26 @@ func decodeObjects(raws []json.RawMessage) ([]*object, error) {
 	return out, nil
 }
 
+// newest keeps one version of each object of a bundle, the latest
+// modified (else the last given), where the bundle holds several: read in
+// turn, each would overwrite the last, and every re-import of the bundle
+// would write new revisions.
+func newest(order []*object) []*object {
+	at := map[string]int{}
+	out := order[:0:0]
+	for _, o := range order {
+		j, seen := at[o.ID]
+		switch {
+		case !seen:
+			at[o.ID] = len(out)
+			out = append(out, o)
+		case o.Modified >= out[j].Modified:
+			out[j] = o
+		}
+	}
+	return out
+}
+
 // compact drops the whitespace between the tokens of an object that
 // json.Unmarshal has already checked, so it need not check it again as
 // json.Compact would (a third of the time of reading a large bundle).
@@ -339,6 +362,16 @@ func (r *reader) citations(o *object, e *harmtraceExtension) []string {
 	if e != nil && len(e.Sources) > 0 {
 		return r.addSources(e.Sources)
 	}
+	list := sourcesOf(o)
+	if len(list) == 0 {
+		r.usedFile = true
+		return []string{r.bundle.ID}
+	}
+	return r.addSources(list)
+}
+
+// sourcesOf are the sources an object's external references name.
+func sourcesOf(o *object) []trace.Source {
 	var list []trace.Source
 	for _, ref := range o.ExternalReferences {
 		if ref.URL == "" && ref.ExternalID == "" && ref.Description == "" {
@@ -348,18 +381,17 @@ func (r *reader) citations(o *object, e *harmtraceExtension) []string {
 		if s.Title == "" {
 			s.Title = strings.TrimSpace(ref.SourceName + " " + ref.ExternalID)
 		}
-		if strings.HasPrefix(ref.ExternalID, "source--") {
+		switch {
+		case strings.HasPrefix(ref.ExternalID, "source--"):
 			s.ID = ref.ExternalID
-		} else {
+		case ref.URL != "":
+			s.ID = trace.URLSourceID(ref.URL) // the same article in any format is one source
+		default:
 			s.ID = trace.DerivedID("source", ref.SourceName+"|"+ref.ExternalID+"|"+ref.URL+"|"+ref.Description)
 		}
 		list = append(list, s)
 	}
-	if len(list) == 0 {
-		r.usedFile = true
-		return []string{r.bundle.ID}
-	}
-	return r.addSources(list)
+	return list
 }
 
 func (r *reader) readIdentity(o *object, e *harmtraceExtension) (bool, error) {
@@ -369,33 +401,69 @@ func (r *reader) readIdentity(o *object, e *harmtraceExtension) (bool, error) {
 			return false, fmt.Errorf("harmtrace extension: %w", err)
 		}
 	} else {
-		org.ID, org.Name, org.Description = o.ID, o.Name, o.Description
-		org.Kind = "other"
-		switch o.IdentityClass {
-		case "individual":
-			org.Kind = "individual"
-		case "organization":
-			org.Kind = "company"
-		}
-		for _, s := range o.Sectors {
-			if misp, ok := sectorMap[s]; ok && org.Sector == "" {
-				org.Sector = misp
-			}
-			switch s {
-			case "healthcare":
-				org.Kind, org.Healthcare = "healthcare-provider", true
-			case "non-profit":
-				org.Kind = "ngo"
-			case "government", "government-national", "government-regional", "government-local":
-				org.Kind = "government"
-			}
-		}
+		*org = identityRecord(o)
 	}
 	org.ID = o.ID
+	created(o, &org.Created, &org.Updated)
 	r.mark(o, &org.Marking)
 	r.doc.Organisations = append(r.doc.Organisations, *org)
 	r.orgs[o.ID] = len(r.doc.Organisations) - 1
 	return true, nil
+}
+
+// identityRecord is the organisation an identity describes. An individual
+// stays an individual whatever its sectors; the first sector harmtrace
+// knows gives the organisation's sector.
+func identityRecord(o *object) trace.Organisation {
+	org := trace.Organisation{ID: o.ID, Name: o.Name, Description: o.Description, Kind: "other"}
+	switch o.IdentityClass {
+	case "individual":
+		org.Kind = "individual"
+	case "organization":
+		org.Kind = "company"
+	}
+	for _, s := range o.Sectors {
+		if misp, ok := sectorMap[s]; ok && org.Sector == "" {
+			org.Sector = misp
+		}
+		if s == "healthcare" {
+			org.Healthcare = true
+		}
+		if org.Kind == "individual" {
+			continue
+		}
+		switch s {
+		case "healthcare":
+			org.Kind = "healthcare-provider"
+		case "non-profit":
+			org.Kind = "ngo"
+		case "government", "government-national", "government-regional", "government-local":
+			org.Kind = "government"
+		}
+	}
+	return org
+}
+
+// actorType is harmtrace's type of an actor of the given STIX types: the
+// first that harmtrace knows.
+func actorType(types []string) string {
+	for _, t := range types {
+		if mapped, ok := actorTypes[t]; ok {
+			return mapped
+		}
+	}
+	return "unknown"
+}
+
+// aliasesOf are an object's aliases without its own name.
+func aliasesOf(o *object) []string {
+	var out []string
+	for _, alias := range o.Aliases {
+		if alias != o.Name {
+			out = append(out, alias)
+		}
+	}
+	return out
 }
 
 func (r *reader) readActor(o *object, e *harmtraceExtension) (bool, error) {
@@ -405,20 +473,11 @@ func (r *reader) readActor(o *object, e *harmtraceExtension) (bool, error) {
 			return false, fmt.Errorf("harmtrace extension: %w", err)
 		}
 	} else {
-		a.Name, a.Description, a.Type = o.Name, o.Description, "unknown"
-		for _, alias := range o.Aliases {
-			if alias != o.Name {
-				a.Aliases = append(a.Aliases, alias)
-			}
-		}
-		for _, t := range o.ThreatActorTypes {
-			if mapped, ok := actorTypes[t]; ok {
-				a.Type = mapped
-				break
-			}
-		}
+		a.Name, a.Description, a.Type = o.Name, o.Description, actorType(o.ThreatActorTypes)
+		a.Aliases = aliasesOf(o)
 	}
 	a.ID = o.ID
+	created(o, &a.Created, &a.Updated)
 	r.mark(o, &a.Marking)
 	r.doc.Actors = append(r.doc.Actors, a)
 	r.actors[o.ID] = true
@@ -442,10 +501,27 @@ func (r *reader) readCampaign(o *object, e *harmtraceExtension) (bool, error) {
 		}
 	}
 	c.ID = o.ID
+	created(o, &c.Created, &c.Updated)
 	r.mark(o, &c.Marking)
 	r.doc.Campaigns = append(r.doc.Campaigns, c)
 	r.camps[o.ID] = true
 	return true, nil
+}
+
+// created gives a record read from o the times o was created and last
+// modified, unless the record (from harmtrace's extension) carries its
+// own: a record's created is when its author made it, not when harmtrace
+// imported it.
+func created(o *object, created, updated *time.Time) {
+	if !created.IsZero() {
+		return
+	}
+	if c, err := time.Parse(time.RFC3339Nano, o.Created); err == nil {
+		*created = c.UTC()
+	}
+	if m, err := time.Parse(time.RFC3339Nano, o.Modified); err == nil {
+		*updated = m.UTC()
+	}
 }
 
 func dateOf(s string) (trace.Date, error) {
@@ -455,6 +531,49 @@ func dateOf(s string) (trace.Date, error) {
 	return trace.ParseDate(s)
 }
 
+// iceCore is the part of the Incident Core Extension harmtrace reads.
+type iceCore struct {
+	Determination string   `json:"determination"`
+	IncidentTypes []string `json:"incident_types"`
+	ImpactRefs    []string `json:"impact_refs"`
+}
+
+func incidentCore(o *object) (iceCore, error) {
+	var core iceCore
+	if raw, ok := o.Extensions[ExtIncidentCore]; ok {
+		if err := json.Unmarshal(raw, &core); err != nil {
+			return core, fmt.Errorf("field \"extensions\": incident core extension: %w", err)
+		}
+	}
+	return core, nil
+}
+
+// determinationOf maps the Incident Core Extension's determination; an
+// incident without one is suspected, and a value the extension does not
+// define is an error, not a guess.
+func determinationOf(d string) (string, error) {
+	if d == "" {
+		return "suspected", nil
+	}
+	if mapped, ok := fromICEDetermination[d]; ok {
+		return mapped, nil
+	}
+	return "", fmt.Errorf("unknown determination %q (want one of blocked, confirmed, failed-attempt, false-positive, suspected)", d)
+}
+
+// attackTypesOf reads the attack types of an incident's incident_types,
+// else of its name and description.
+func attackTypesOf(o *object, types []string) []string {
+	var out []string
+	for _, t := range types {
+		out = append(out, vocab.GuessAttackType(t))
+	}
+	if len(out) == 0 {
+		out = []string{vocab.GuessAttackType(o.Name + " " + o.Description)}
+	}
+	return out
+}
+
 func (r *reader) readIncident(o *object, e *harmtraceExtension) (bool, error) {
 	in := &trace.Incident{}
 	if e != nil && len(e.Record) > 0 {
@@ -462,27 +581,18 @@ func (r *reader) readIncident(o *object, e *harmtraceExtension) (bool, error) {
 			return false, fmt.Errorf("harmtrace extension: %w", err)
 		}
 	} else {
-		in.Title, in.Summary, in.Determination = o.Name, o.Description, "suspected"
-		var core struct {
-			Determination string   `json:"determination"`
-			IncidentTypes []string `json:"incident_types"`
+		core, err := incidentCore(o)
+		if err != nil {
+			return false, err
 		}
-		if raw, ok := o.Extensions[ExtIncidentCore]; ok {
-			if err := json.Unmarshal(raw, &core); err != nil {
-				return false, fmt.Errorf("field \"extensions\": incident core extension: %w", err)
-			}
+		in.Title, in.Summary = o.Name, o.Description
+		if in.Determination, err = determinationOf(core.Determination); err != nil {
+			return false, fmt.Errorf("field \"extensions.%s.determination\": %w", ExtIncidentCore, err)
 		}
-		if d, ok := fromICEDetermination[core.Determination]; ok {
-			in.Determination = d
-		}
-		for _, t := range core.IncidentTypes {
-			in.AttackTypes = append(in.AttackTypes, vocab.GuessAttackType(t))
-		}
-		if len(in.AttackTypes) == 0 {
-			in.AttackTypes = []string{vocab.GuessAttackType(o.Name + " " + o.Description)}
-		}
+		in.AttackTypes = attackTypesOf(o, core.IncidentTypes)
 	}
 	in.ID = o.ID
+	created(o, &in.Created, &in.Updated)
 	r.mark(o, &in.Marking)
 	in.SourceIDs = r.citations(o, e)
 	r.doc.Incidents = append(r.doc.Incidents, *in)

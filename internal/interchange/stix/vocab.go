@@ -43,15 +43,28 @@ var sectorMap = map[string]string{
 	"government": "Government, Administration", "government-national": "Government, Administration",
 	"government-regional": "Government, Administration", "government-local": "Government, Administration",
 	"government-public-services": "Government, Administration", "emergency-services": "Government, Administration",
-	"healthcare": "Health", "hospitality-leisure": "Hospitality", "infrastructure": "Infrastructure",
+	"government-emergency-services": "Government, Administration",
+	"healthcare":                    "Health", "hospitality-leisure": "Hospitality", "infrastructure": "Infrastructure",
 	"dams": "Infrastructure", "nuclear": "Energy", "water": "Water", "insurance": "Insurance",
 	"manufacturing": "Manufacturing", "mining": "Mining", "non-profit": "Non-profit organisation",
 	"pharmaceuticals": "Pharmacy", "retail": "Retail", "technology": "Technology", "telecommunications": "Telecoms",
 	"transportation": "Transport", "utilities": "Energy",
 }
 
+// preferredSectors are the STIX sectors written for a MISP sector that
+// several STIX sectors map to: the most general one, never a narrower
+// sector the record does not say (Government is government, not
+// emergency-services).
+var preferredSectors = map[string]string{
+	"Government, Administration": "government", "Telecoms": "telecommunications", "Energy": "energy",
+	"Infrastructure": "infrastructure",
+}
+
 // stixSector returns the STIX sector for a MISP sector, the reverse of sectorMap.
 func stixSector(misp string) string {
+	if s, ok := preferredSectors[misp]; ok {
+		return s
+	}
 	best := ""
 	for k, v := range sectorMap {
 		if v == misp && (best == "" || k < best) {
@@ -65,6 +78,12 @@ func stixSector(misp string) string {
 var actorTypes = map[string]string{
 	"nation-state": "state", "state-affiliated": "state-affiliated", "crime-syndicate": "criminal",
 	"criminal": "criminal", "activist": "hacktivist", "hacker": "hacktivist",
+}
+
+// stixActorTypes is the STIX type written for a harmtrace actor type when
+// the actor has no kept original (or its type was changed).
+var stixActorTypes = map[string]string{
+	"state": "nation-state", "state-affiliated": "state-affiliated", "criminal": "criminal", "hacktivist": "activist",
 }
 
 // confidenceWords maps STIX confidence 0–100 to estimative language, using

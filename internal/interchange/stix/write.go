@@ -186,12 +186,8 @@ func (wr *writer) records() {
 		if len(a.Aliases) > 0 {
 			o["aliases"] = a.Aliases
 		}
-		if typ == "threat-actor" {
-			for k, v := range actorTypes {
-				if v == a.Type && (o["threat_actor_types"] == nil || k < o["threat_actor_types"].([]string)[0]) {
-					o["threat_actor_types"] = []string{k}
-				}
-			}
+		if t, ok := stixActorTypes[a.Type]; ok && typ == "threat-actor" {
+			o["threat_actor_types"] = []string{t}
 		}
 		wr.mark(o, a.TLP)
 		wr.put(o)

@@ -1,8 +1,11 @@
 package stix
 
 import (
+	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
 // keptObjects gives back the objects kept at import. A modelled object is
@@ -19,6 +22,7 @@ func (wr *writer) keptObjects() {
 			wr.keptLink(k)
 		case modelled:
 			if gen, ok := wr.out[id]; ok {
+				faithful(k, gen)
 				wr.out[id] = merge(k, gen)
 			}
 		default:
@@ -26,6 +30,11 @@ func (wr *writer) keptObjects() {
 		}
 	}
 }
+
+// sameLink lists, for a relationship type the reader accepts, the type
+// harmtrace writes for the same link (an incident related-to a campaign is
+// written associated-with): the kept original is given back either way.
+var sameLink = map[string][]string{"related-to": {"associated-with"}, "impacts": {"targets"}, "located-at": {"targets"}}
 
 // linkKey names a link by its ends; a location end is named by its country
 // so that a kept location and a written one compare equal.
@@ -43,6 +52,11 @@ func (wr *writer) keptLink(k obj) {
 	dst, _ := k["target_ref"].(string)
 	typ, _ := k["relationship_type"].(string)
 	key := wr.linkKey(src, typ, dst)
+	for _, alt := range sameLink[typ] {
+		if !wr.links[key] {
+			key = wr.linkKey(src, alt, dst)
+		}
+	}
 	if !wr.links[key] {
 		return // the link was removed since the import
 	}
@@ -89,7 +103,9 @@ func merge(kept, written obj) obj {
 				if old, ok := keptExt[k].(map[string]any); ok {
 					core := obj{}
 					for ck, cv := range old {
-						core[ck] = cv
+						if ck != "impact_refs" { // the impacts written, if any, are the record's
+							core[ck] = cv
+						}
 					}
 					for ck, cv := range v.(obj) {
 						if ck == "investigation_status" && old[ck] != nil {
@@ -112,8 +128,20 @@ func merge(kept, written obj) obj {
 // marking ids.
 func (wr *writer) upgrade(k obj) obj {
 	k["spec_version"] = "2.1"
-	if k["type"] == "malware" && k["is_family"] == nil {
-		k["is_family"] = true // the 2.0 default meaning of a malware object
+	switch k["type"] {
+	case "malware":
+		if k["is_family"] == nil {
+			k["is_family"] = true // the 2.0 default meaning of a malware object
+		}
+	case "indicator":
+		if k["pattern_type"] == nil {
+			k["pattern_type"] = "stix" // STIX 2.0 patterns are STIX patterns
+		}
+		if k["valid_from"] == nil {
+			k["valid_from"] = k["created"]
+		}
+	case "observed-data":
+		wr.observables(k)
 	}
 	// The object's TLP is the one harmtrace settled at import (its own,
 	// or stricter): it replaces whatever TLP marking the original carried,
@@ -138,38 +166,89 @@ func (wr *writer) upgrade(k obj) obj {
 	return k
 }
 
-// dropDanglingRelationships removes what would point outside the bundle:
-// relationships to objects not written (hidden by marking, or deleted),
-// references to impacts and objects not written, and creators not written.
-func (wr *writer) dropDanglingRelationships() {
-	for id, o := range wr.out {
-		if o["type"] == "relationship" || o["type"] == "sighting" {
-			src, _ := o["source_ref"].(string)
-			dst, _ := o["target_ref"].(string)
-			if o["type"] == "sighting" {
-				src, _ = o["sighting_of_ref"].(string)
-				dst = src
-			}
-			if wr.out[src] == nil || wr.out[dst] == nil {
-				delete(wr.out, id)
-				continue
-			}
+// observables turns the observables a STIX 2.0 observed-data embeds
+// (objects, keyed "0", "1", …, referring to each other by key) into STIX
+// 2.1 cyber-observable objects of their own, with ids derived from the
+// observed-data's id and the key, listed in object_refs. They carry the
+// observed-data's marking.
+func (wr *writer) observables(od obj) {
+	embedded, ok := od["objects"].(map[string]any)
+	if !ok || od["object_refs"] != nil {
+		return
+	}
+	odID, _ := od["id"].(string)
+	ids := map[string]string{}
+	for key, v := range embedded {
+		sco, _ := v.(map[string]any)
+		typ, _ := sco["type"].(string)
+		if typ == "" {
+			return // not an observable: leave the object as it came
 		}
-		if by, ok := o["created_by_ref"].(string); ok && wr.out[by] == nil {
-			delete(o, "created_by_ref")
-		}
-		if refs, ok := o["object_refs"].([]any); ok {
-			var kept []any
-			for _, r := range refs {
-				if s, _ := r.(string); wr.out[s] != nil || isMarking(s) {
-					kept = append(kept, r)
+		ids[key] = trace.DerivedID(typ, "observed-data|"+odID+"|"+key)
+	}
+	var refs []string
+	for key, v := range embedded {
+		sco := v.(map[string]any)
+		rekeyRefs(sco, ids)
+		sco["id"], sco["spec_version"] = ids[key], "2.1"
+		sco["x_harmtrace_tlp"] = od["x_harmtrace_tlp"]
+		wr.out[ids[key]] = wr.upgrade(sco)
+		refs = append(refs, ids[key])
+	}
+	sort.Strings(refs)
+	od["object_refs"] = refs
+	delete(od, "objects")
+}
+
+// rekeyRefs replaces, in an embedded observable, the keys of the
+// observables it refers to (src_ref "0", contains_refs ["1"]) by their ids.
+func rekeyRefs(v map[string]any, ids map[string]string) {
+	for k, e := range v {
+		switch e := e.(type) {
+		case string:
+			if id, ok := ids[e]; ok && strings.HasSuffix(k, "_ref") {
+				v[k] = id
+			}
+		case []any:
+			if strings.HasSuffix(k, "_refs") {
+				for i, x := range e {
+					if id, ok := ids[fmt.Sprint(x)]; ok {
+						e[i] = id
+					}
 				}
 			}
-			if len(kept) == 0 {
+		case map[string]any:
+			rekeyRefs(e, ids)
+		}
+	}
+}
+
+// dropDanglingRelationships removes what would point outside the bundle:
+// relationships and sightings whose ends are not written (hidden by
+// marking, or deleted), reports and groupings left with nothing to refer
+// to, and every other reference to an object not written (a creator, a
+// granular marking of a definition the bundle lacks, a custom x_…_ref).
+// Dropping an object can leave another dangling, so it runs until nothing
+// changes.
+func (wr *writer) dropDanglingRelationships() {
+	for changed := true; changed; {
+		changed = false
+		for id, o := range wr.out {
+			if wr.dangles(o) {
 				delete(wr.out, id)
-				continue
+				changed = true
 			}
-			o["object_refs"] = kept
+		}
+	}
+	for _, o := range wr.out {
+		wr.granularTLP(o)
+		for key, v := range o {
+			if key != "extensions" && key != "object_refs" {
+				o[key] = wr.pruneRefs(key, v)
+			}
+			if o[key] == nil {
+				delete(o, key)
+			}
 		}
 		for _, key := range []string{"x_harmtrace_modelled", "x_harmtrace_tlp", "x_harmtrace_link"} {
 			delete(o, key)
@@ -177,7 +256,105 @@ func (wr *writer) dropDanglingRelationships() {
 	}
 }
 
-func isMarking(id string) bool { return strings.HasPrefix(id, "marking-definition--") }
+// dangles reports whether an object cannot stand without an object the
+// bundle does not hold.
+func (wr *writer) dangles(o obj) bool {
+	switch o["type"] {
+	case "relationship":
+		src, _ := o["source_ref"].(string)
+		dst, _ := o["target_ref"].(string)
+		return !wr.holds(src) || !wr.holds(dst)
+	case "sighting":
+		of, _ := o["sighting_of_ref"].(string)
+		return !wr.holds(of)
+	}
+	refs, ok := o["object_refs"].([]any)
+	if !ok {
+		return false
+	}
+	var kept []any
+	for _, r := range refs {
+		if s, _ := r.(string); wr.holds(s) {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) == 0 {
+		return true
+	}
+	o["object_refs"] = kept
+	return false
+}
+
+// holds reports whether the bundle holds the object id: written, or a TLP
+// 2.0 definition the bundle will carry.
+func (wr *writer) holds(id string) bool {
+	if wr.out[id] != nil {
+		return true
+	}
+	t, ok := tlpIDs[id]
+	return ok && tlp2IDs[t] == id && wr.markings[t]
+}
+
+// pruneRefs returns v without its references to objects not written: a
+// *_ref to one is dropped (nil), a *_refs list keeps the others. Nested
+// properties (granular markings, kill chains, custom structures) are
+// pruned the same way.
+func (wr *writer) pruneRefs(key string, v any) any {
+	switch v := v.(type) {
+	case string:
+		if strings.HasSuffix(key, "_ref") && strings.Contains(v, "--") && !wr.holds(v) {
+			return nil
+		}
+	case []any:
+		var kept []any
+		for _, e := range v {
+			if e = wr.pruneRefs(strings.TrimSuffix(key, "s"), e); e != nil {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) == 0 && len(v) > 0 {
+			return nil
+		}
+		return kept
+	case []string:
+		var kept []any
+		for _, e := range v {
+			if wr.pruneRefs(strings.TrimSuffix(key, "s"), e) != nil {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) == 0 && len(v) > 0 {
+			return nil
+		}
+		return kept
+	case map[string]any:
+		for k, e := range v {
+			if e = wr.pruneRefs(k, e); e == nil {
+				delete(v, k)
+			} else {
+				v[k] = e
+			}
+		}
+		if v["selectors"] != nil && v["marking_ref"] == nil && v["lang"] == nil {
+			return nil // a granular marking whose definition is not written
+		}
+	}
+	return v
+}
+
+// granularTLP rewrites the TLP 1.0 ids of an object's granular markings
+// as TLP 2.0 ids, whose definitions the bundle then carries.
+func (wr *writer) granularTLP(o obj) {
+	list, _ := o["granular_markings"].([]any)
+	for _, g := range list {
+		m, _ := g.(map[string]any)
+		ref, _ := m["marking_ref"].(string)
+		if t, ok := tlpIDs[ref]; ok {
+			m["marking_ref"] = tlp2IDs[t]
+			wr.markings[t] = true
+		}
+	}
+}
 
 // markingDefinitions returns the TLP 2.0 definitions the bundle uses. The
 // harmtrace extension's definition is documented in docs/formats.md but not

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/harmtrace/harmtrace/internal/harm"
 	"github.com/harmtrace/harmtrace/internal/interchange"
@@ -46,6 +47,10 @@ type record struct {
 		} `json:"incident"`
 	} `json:"timeline"`
 	Plus struct {
+		// Created and Modified are when the record was written and last
+		// changed: the incident keeps them.
+		Created  string `json:"created"`
+		Modified string `json:"modified"`
 		Timeline struct {
 			Notification struct {
 				Year, Month, Day int
@@ -125,6 +130,8 @@ func Read(data []byte, file, tlp string, sum *interchange.Summary) (*interchange
 	doc := &interchange.Document{}
 	in := trace.Incident{ID: "incident--" + id, Summary: r.Summary, AttackTypes: attack, Determination: det,
 		Start: start, Disclosed: disclosed, TLP: tlp}
+	in.Created, _ = time.Parse(time.RFC3339Nano, r.Plus.Created)
+	in.Updated, _ = time.Parse(time.RFC3339Nano, r.Plus.Modified)
 	if name := strings.TrimSpace(r.Victim.VictimID); name != "" {
 		org := trace.Organisation{ID: trace.DerivedID("identity", "veris|"+trace.NameKey(name)), Name: name, Kind: "other",
 			NAICS: r.Victim.Industry, Sector: sectorOf(r.Victim.Industry)}
@@ -244,7 +251,7 @@ func sources(doc *interchange.Document, r record, id string) []string {
 		if !strings.HasPrefix(ref, "http://") && !strings.HasPrefix(ref, "https://") {
 			continue
 		}
-		s := trace.Source{ID: trace.DerivedID("source", ref), URL: ref, Kind: "news"}
+		s := trace.Source{ID: trace.URLSourceID(ref), URL: ref, Kind: "news"}
 		doc.Sources = append(doc.Sources, s)
 		ids = append(ids, s.ID)
 	}
