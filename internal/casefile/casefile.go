@@ -38,12 +38,35 @@ type Report struct {
 	AttackTypes  []string      `json:"attack_types"`
 	WhatHappened string        `json:"what_happened"`
 	Started      string        `json:"started,omitempty"`
-	Ongoing      string        `json:"ongoing,omitempty"` // yes, no, unsure
+	Ongoing      Ongoing       `json:"ongoing,omitempty"`
 	Affected     []string      `json:"affected,omitempty"`
 	HarmedGroups []string      `json:"harmed_groups,omitempty"`
 	Contact      Contact       `json:"contact"`
 	Consent      Consent       `json:"consent"`
 	Language     string        `json:"language,omitempty"`
+}
+
+// Ongoing says whether the attack is still going on: yes, no or unsure
+// (the form's choices); the API also takes true and false.
+type Ongoing string
+
+// UnmarshalJSON reads "yes", "no", "unsure", true or false.
+func (o *Ongoing) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true":
+		*o = "yes"
+	case "false":
+		*o = "no"
+	case "null":
+		*o = ""
+	default:
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return errors.New(`ongoing is "yes", "no", "unsure", true or false`)
+		}
+		*o = Ongoing(s)
+	}
+	return nil
 }
 
 // Organisation is the attacked organisation, when it is one.

@@ -258,3 +258,36 @@ func count(t *testing.T, store *db.DB, q string, args ...any) int {
 	}
 	return n
 }
+
+// BenchmarkReceipt compares looking up a right receipt with a wrong one
+// (well-formed, and malformed): the three should cost the same.
+func BenchmarkReceipt(b *testing.B) {
+	store := dbtest.SQLite(b)
+	b.Setenv(keys.EnvKeyFile, "")
+	ring, err := keys.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &casefile.Store{DB: store, Keys: ring}
+	var right string
+	for i := range 200 {
+		r := report()
+		_ = casefile.Validate(r, time.Now())
+		receipt, _, err := s.Submit(context.Background(), r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 100 {
+			right = receipt
+		}
+	}
+	for name, receipt := range map[string]string{"right": right, "wrong": casefile.NewReceipt(), "malformed": "not a receipt"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.ByReceipt(context.Background(), receipt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -49,7 +49,7 @@ var (
 	OrganisationKinds = []string{"ngo", "healthcare-provider", "humanitarian", "school", "media", "community", "business", "public-body", "other"}
 	Sectors           = []string{"Health", "Humanitarian", "Human rights", "Education", "Social services", "Media", "Religious", "Other"}
 	Affected          = []string{"services", "data", "money", "safety"}
-	Ongoing           = []string{"yes", "no", "unsure"}
+	OngoingChoices    = []string{"yes", "no", "unsure"}
 )
 
 // Limits on what a reporter writes, in characters.
@@ -122,7 +122,7 @@ func Validate(r *Report, now time.Time) Problems {
 			add("started", "field.started.future")
 		}
 	}
-	if r.Ongoing != "" && !slices.Contains(Ongoing, r.Ongoing) {
+	if r.Ongoing != "" && !slices.Contains(OngoingChoices, string(r.Ongoing)) {
 		add("ongoing", "field.choice.unknown")
 	}
 	for _, a := range r.Affected {

@@ -193,7 +193,7 @@ func reportOf(form map[string][]string) *casefile.Report {
 	}
 	yes := func(k string) bool { return get(k) == "yes" }
 	r := &casefile.Report{AttackTypes: form["attack_types"], WhatHappened: get("what_happened"), Started: get("started"),
-		Ongoing: get("ongoing"), Affected: form["affected"], HarmedGroups: form["harmed_groups"],
+		Ongoing: casefile.Ongoing(get("ongoing")), Affected: form["affected"], HarmedGroups: form["harmed_groups"],
 		Contact: casefile.Contact{Email: get("email"), Phone: get("phone")},
 		Consent: casefile.Consent{ContactMe: yes("contact_me"), ShareAnonymised: yes("share_anonymised"),
 			NameOrganisation: yes("name_organisation"), CountGroups: yes("count_groups")},

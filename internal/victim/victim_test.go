@@ -291,7 +291,7 @@ func TestReporterPath(t *testing.T) {
 func TestReporterAPIAndLimits(t *testing.T) {
 	store := dbtest.SQLite(t)
 	s := newSite(t, store)
-	code, body := s.api("POST", "/api/v1/reports", `{"person": {}, "attack_types": ["account-takeover"], "what_happened": "Someone took my Instagram", "language": "es"}`)
+	code, body := s.api("POST", "/api/v1/reports", `{"person": {}, "attack_types": ["account-takeover"], "what_happened": "Someone took my Instagram", "ongoing": true, "language": "es"}`)
 	var out struct {
 		Receipt      string `json:"receipt"`
 		RecoveryPlan struct {

@@ -275,10 +275,20 @@ func TestCaseAccessMatrix(t *testing.T) {
 				t.Errorf("the status page: right %.100s, wrong %.100s", right, bad)
 			}
 		}
-		// Every read of case A by its helpers is in the audit log.
-		reads := countRows(t, store, `SELECT COUNT(*) FROM audit_log WHERE action = 'case.read' AND target = ?`, caseA)
-		if reads < 10 {
-			t.Errorf("%d reads of case A audited", reads)
+		// Every read of a case by its helpers is in the audit log, with who.
+		for _, caseID := range []string{caseA, caseOpen} {
+			for _, v := range viewers {
+				readRoutes := 0
+				for _, cr := range caseMatrixRoutes {
+					if cr.action == "read" && allowed(v, caseID, "read") && !(caseID == caseOpen && strings.Contains(cr.route, "files")) {
+						readRoutes++
+					}
+				}
+				got := countRows(t, store, `SELECT COUNT(*) FROM audit_log WHERE action IN ('case.read', 'case.file.read') AND target = ? AND actor = ?`, caseID, v)
+				if v != "" && got < readRoutes {
+					t.Errorf("%s read %s %d times, the audit log has %d", v, caseID, readRoutes, got)
+				}
+			}
 		}
 		t.Logf("case matrix: %d requests, %d leaks, %d wrong answers", s.requests, leaks, wrong)
 	})
