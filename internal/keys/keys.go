@@ -13,6 +13,7 @@ package keys
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -326,3 +327,22 @@ func open(key []byte, sealed string, aad []byte) ([]byte, error) {
 // Ephemeral is a data key kept nowhere: for work that must cost what
 // opening a real case costs, and open nothing.
 func Ephemeral(id string) Key { return Key{id: id, key: random(32)} }
+
+// Derive returns a key of 32 bytes for one use of the data key (HKDF-
+// SHA256 with the salt and the use's name), so that the data key itself
+// never leaves this package.
+func (k Key) Derive(use string, salt []byte) ([]byte, error) {
+	return hkdf.Key(sha256.New, k.key, salt, use, 32)
+}
+
+// GetOrCreate returns the data key of id, making it on first use: for
+// records whose key is never erased apart from them (an incident's
+// evidence). A case's key is made with Create and only read with Get, so
+// that an erased case's key is never made anew.
+func (r *Ring) GetOrCreate(id string) (Key, error) {
+	k, err := r.Get(id)
+	if errors.Is(err, ErrErased) {
+		return r.Create(id)
+	}
+	return k, err
+}
