@@ -53,6 +53,7 @@ func init() {
 		"profile":       {"show, import or export jurisdiction profiles for the request check", runProfile},
 		"user":          {"manage accounts: add --role R --org O EMAIL, list, disable EMAIL, token --role R EMAIL", runUser},
 		"audit":         {"print the audit log of sign-ins and account changes", runAudit},
+		"evidence":      {"keep evidence with its chain of custody: add, note, log [--verify], export, verify", runEvidence},
 		"keys":          {"show the keys of victims' cases, or rotate the master key: show, rotate", runKeys},
 		"help":          {"show this help", nil},
 	}

@@ -35,7 +35,12 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 				n++
 			}
 		}
-		fmt.Fprintf(env.Stdout, "master key   %s\nfingerprint  %s\ncase keys    %d in %s\n", ring.MasterPath(), ring.Fingerprint(), n, ring.Dir())
+		signer, err := keys.OpenSigner(env.Config.DataDir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "master key   %s\nfingerprint  %s\ncase keys    %d in %s\nsigning key  %s\n  ed25519 public key fingerprint %s\n",
+			ring.MasterPath(), ring.Fingerprint(), n, ring.Dir(), signer.Path, keys.Fingerprint(signer.Public()))
 		fmt.Fprintln(env.Stdout, "Back these files up apart from the database: without them no case can be read; with the database they open every case.")
 	case "rotate":
 		n, err := ring.Rotate()

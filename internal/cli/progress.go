@@ -58,3 +58,21 @@ func (p *progress) wait() {
 	}
 	p.p.Wait()
 }
+
+// reader wraps r, of size bytes, in a byte bar when the work is large
+// enough (a file of evidence), and returns r itself otherwise.
+func (p *progress) reader(name string, size int64, r io.Reader) io.Reader {
+	if p.p == nil || size < 8<<20 {
+		return r
+	}
+	b := p.p.AddBar(size,
+		mpb.PrependDecorators(decor.Name(filepath.Base(name), decor.WCSyncSpaceR), decor.CountersKibiByte("% .1f / % .1f")),
+		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.EwmaETA(decor.ET_STYLE_GO, 30)))
+	proxy, err := b.ProxyReader(r)
+	if err != nil {
+		b.Abort(true)
+		return r
+	}
+	p.bars = append(p.bars, b)
+	return proxy
+}
