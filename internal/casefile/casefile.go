@@ -197,6 +197,9 @@ func receiptHash(normal string) string {
 type Store struct {
 	DB   *db.DB
 	Keys *keys.Ring
+	// OnErase runs after a case was erased: the evidence locker deletes
+	// the case's files (their key is gone already).
+	OnErase func(ctx context.Context, actor, caseID string) error
 }
 
 // Submit stores a new report as a case and returns its receipt. The

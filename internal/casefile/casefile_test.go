@@ -182,7 +182,11 @@ func TestValidate(t *testing.T) {
 		fields []string
 	}{
 		{"valid", func(r *casefile.Report) {}, nil},
-		{"a person with nothing else", func(r *casefile.Report) { r.Organisation = nil; r.Contact = casefile.Contact{}; r.Consent = casefile.Consent{} }, nil},
+		{"a person with nothing else", func(r *casefile.Report) {
+			r.Organisation = nil
+			r.Contact = casefile.Contact{}
+			r.Consent = casefile.Consent{}
+		}, nil},
 		{"nothing happened", func(r *casefile.Report) { r.AttackTypes = nil; r.WhatHappened = "  " }, []string{"attack_types", "what_happened"}},
 		{"unknown attack", func(r *casefile.Report) { r.AttackTypes = []string{"ransomware", "alien"} }, []string{"attack_types"}},
 		{"organisation without a name", func(r *casefile.Report) { r.Organisation.Name = "" }, []string{"organisation.name"}},

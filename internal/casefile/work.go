@@ -491,6 +491,9 @@ func (s *Store) Erase(ctx context.Context, caseID, actor, why string) (string, e
 		}
 		return event(ctx, tx, caseID, actor, why+": content erased")
 	})
+	if err == nil && s.OnErase != nil {
+		err = s.OnErase(ctx, actor, caseID)
+	}
 	return at, err
 }
 

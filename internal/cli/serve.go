@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/casefile"
+	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/keys"
 
 	"github.com/harmtrace/harmtrace/internal/seed"
@@ -50,6 +51,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	retention := durationFlag{365 * 24 * time.Hour}
 	fs.Var(&retention, "case-retention", "erase a victim's case not changed for this long: 365d, 90d, 720h")
 	fs.DurationVar(&opts.FirstResponse, "first-response", 48*time.Hour, "a case without a first response for this long is overdue")
+	evidenceMax := fs.Int64("evidence-max-bytes", evidence.DefaultMaxBytes, "the largest file of evidence taken")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +66,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	opts.Cases = &casefile.Store{DB: store, Keys: ring}
+	if opts.Evidence, err = evidence.Open(store, ring, env.Config.DataDir, *evidenceMax); err != nil {
+		return err
+	}
+	opts.Cases.OnErase = opts.Evidence.EraseScope
 	log.Info("victims' cases are encrypted with keys outside the database: back them up apart from it",
 		"master_key", ring.MasterPath(), "case_keys", ring.Dir())
 	go expireCases(ctx, log, opts.Cases, retention.d)

@@ -624,6 +624,9 @@ func TestRoutesAreInTheMatrix(t *testing.T) {
 	for _, r := range caseMatrixRoutes {
 		covered[r.route] = true
 	}
+	for _, r := range evidenceRoutes {
+		covered[r.route] = true
+	}
 	for _, r := range append(caseListRoutes, reporterRoutes...) {
 		covered[r] = true
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/keys"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
@@ -24,14 +25,15 @@ import (
 // teams: Team A's case worker, admin, analyst, and two volunteers (one
 // assigned to A's case), and Team B's case worker.
 type caseSite struct {
-	h        http.Handler
-	store    *db.DB
-	cases    *casefile.Store
+	h         http.Handler
+	store     *db.DB
+	cases     *casefile.Store
+	locker    *evidence.Store
 	sessions  map[string]string // email → session secret
 	passwords map[string]string // email → password
 	ids       map[string]string // email → user id
-	requests int
-	seq      int
+	requests  int
+	seq       int
 }
 
 var caseUsers = []struct{ email, role, team string }{
@@ -43,11 +45,16 @@ var caseUsers = []struct{ email, role, team string }{
 func newCaseSite(t *testing.T, store *db.DB) *caseSite {
 	t.Helper()
 	t.Setenv(keys.EnvKeyFile, "")
-	ring, err := keys.Open(t.TempDir())
+	dataDir := t.TempDir()
+	ring, err := keys.Open(dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &caseSite{store: store, cases: &casefile.Store{DB: store, Keys: ring}, sessions: map[string]string{}, passwords: map[string]string{}, ids: map[string]string{}}
+	locker, err := evidence.Open(store, ring, dataDir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &caseSite{store: store, cases: &casefile.Store{DB: store, Keys: ring, OnErase: locker.EraseScope}, locker: locker, sessions: map[string]string{}, passwords: map[string]string{}, ids: map[string]string{}}
 	err = store.Write(context.Background(), db.Author{Who: "test"}, func(tx *db.Tx) error {
 		for _, u := range caseUsers {
 			user, pw, err := account.AddUser(context.Background(), tx, u.email, u.role, u.team, "")
@@ -64,7 +71,7 @@ func newCaseSite(t *testing.T, store *db.DB) *caseSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.h, err = web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{Cases: s.cases}); err != nil {
+	if s.h, err = web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{Cases: s.cases, Evidence: locker}); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -3,9 +3,9 @@ package web_test
 import (
 	"net/http/httptest"
 	"strconv"
-	"time"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 

@@ -2,12 +2,13 @@ package web
 
 import (
 	"github.com/harmtrace/harmtrace/internal/casework"
+	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/victim"
 )
 
-// routeVictims registers the victims' pages (internal/victim) and the
-// cases (internal/casework), each a surface of its own on the shared
-// plumbing (internal/httpkit).
+// routeVictims registers the victims' pages (internal/victim), the cases
+// (internal/casework) and the evidence locker (internal/evidence), each a
+// surface of its own on the shared plumbing (internal/httpkit).
 func (s *Server) routeVictims(mux *router) {
 	v, err := victim.New(s.log, s.opts.Cases)
 	if err != nil {
@@ -19,4 +20,9 @@ func (s *Server) routeVictims(mux *router) {
 		panic(err)
 	}
 	c.Routes(mux)
+	e, err := evidence.NewWeb(s.log, s.opts.Evidence)
+	if err != nil {
+		panic(err)
+	}
+	e.Routes(mux)
 }

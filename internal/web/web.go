@@ -17,6 +17,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
 )
@@ -51,6 +52,8 @@ type Options struct {
 	// Cases is the store of victims' cases and their keys; without it the
 	// victims' pages and the cases answer 503.
 	Cases *casefile.Store
+	// Evidence is the evidence locker; without it its pages answer 503.
+	Evidence *evidence.Store
 	// FirstResponse is how long a case waits for a first response before
 	// it is overdue (default 48 hours).
 	FirstResponse time.Duration
