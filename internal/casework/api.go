@@ -15,7 +15,8 @@ import (
 // The cases' API, for case workers' own tools: the same rules as the
 // pages, every read audited.
 
-type caseList struct {
+// CaseList is a list of cases.
+type CaseList struct {
 	Items []casefile.Summary `json:"items"`
 }
 
@@ -28,11 +29,11 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request) error {
 	if items == nil {
 		items = []casefile.Summary{}
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, caseList{items})
+	return httpkit.WriteJSON(w, http.StatusOK, CaseList{items})
 }
 
-// caseAnswer is a case with its timeline.
-type caseAnswer struct {
+// CaseAnswer is a case with its timeline.
+type CaseAnswer struct {
 	*casefile.Case
 	Events []casefile.Event `json:"events"`
 }
@@ -42,12 +43,12 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.refused(w, r, err)
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, caseAnswer{p.Case, p.Events})
+	return httpkit.WriteJSON(w, http.StatusOK, CaseAnswer{p.Case, p.Events})
 }
 
-// casePatch is what PATCH /api/v1/cases/{id} changes: any of triage,
+// CasePatch is what PATCH /api/v1/cases/{id} changes: any of triage,
 // status (with an outcome when closed) and the assigned users.
-type casePatch struct {
+type CasePatch struct {
 	Severity *string   `json:"severity"`
 	Priority *string   `json:"priority"`
 	Status   *string   `json:"status"`
@@ -84,7 +85,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error, then 
 
 func (s *Server) apiPatch(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	var body casePatch
+	var body CasePatch
 	if err := decodeBody(w, r, &body); err != nil {
 		return invalid(w, err)
 	}
@@ -134,13 +135,14 @@ func orEmpty[T any](v []T) []T {
 	return v
 }
 
-type newTask struct {
+// NewTask is a task to add.
+type NewTask struct {
 	Title string `json:"title"`
 }
 
 func (s *Server) apiAddTask(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	var body newTask
+	var body NewTask
 	if err := decodeBody(w, r, &body); err != nil {
 		return invalid(w, err)
 	}
@@ -161,13 +163,14 @@ func (s *Server) writeTasks(w http.ResponseWriter, r *http.Request, id string) e
 	return json.NewEncoder(w).Encode(orEmpty(tasks))
 }
 
-type taskPatch struct {
+// TaskPatch marks a task done or not.
+type TaskPatch struct {
 	Done bool `json:"done"`
 }
 
 func (s *Server) apiSetTask(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	var body taskPatch
+	var body TaskPatch
 	if err := decodeBody(w, r, &body); err != nil {
 		return invalid(w, err)
 	}
@@ -185,13 +188,14 @@ func (s *Server) apiNotes(w http.ResponseWriter, r *http.Request) error {
 	return httpkit.WriteJSON(w, http.StatusOK, orEmpty(p.Notes))
 }
 
-type newText struct {
+// NewText is a note or a message to add.
+type NewText struct {
 	Body string `json:"body"`
 }
 
 func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	var body newText
+	var body NewText
 	if err := decodeBody(w, r, &body); err != nil {
 		return invalid(w, err)
 	}
@@ -220,7 +224,7 @@ func (s *Server) apiMessages(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiAddMessage(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	var body newText
+	var body NewText
 	if err := decodeBody(w, r, &body); err != nil {
 		return invalid(w, err)
 	}

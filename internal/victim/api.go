@@ -18,27 +18,29 @@ import (
 // hotlines that report on a victim's behalf. A receipt goes in the header
 // Authorization: Receipt <code>, never in a URL.
 
-// submitted is the answer to a report.
-type submitted struct {
+// Submitted is the answer to a report.
+type Submitted struct {
 	Receipt      string       `json:"receipt"`
-	RecoveryPlan recoveryPlan `json:"recovery_plan"`
+	RecoveryPlan RecoveryPlan `json:"recovery_plan"`
 }
 
-type recoveryPlan struct {
-	Steps []planStep `json:"steps"`
+// RecoveryPlan is the plan as the API gives it.
+type RecoveryPlan struct {
+	Steps []PlanStep `json:"steps"`
 }
 
-type planStep struct {
+// PlanStep is one step: what to do, why, and its public source.
+type PlanStep struct {
 	Title     string `json:"title"`
 	Why       string `json:"why"`
 	Source    string `json:"source"`
 	SourceURL string `json:"source_url"`
 }
 
-func planOf(steps []recovery.Step) recoveryPlan {
-	out := recoveryPlan{Steps: []planStep{}}
+func planOf(steps []recovery.Step) RecoveryPlan {
+	out := RecoveryPlan{Steps: []PlanStep{}}
 	for _, s := range steps {
-		out.Steps = append(out.Steps, planStep{s.Title, s.Why, s.Source, s.SourceURL})
+		out.Steps = append(out.Steps, PlanStep{s.Title, s.Why, s.Source, s.SourceURL})
 	}
 	return out
 }
@@ -83,7 +85,7 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.reports.Fail(s.now(), "report:"+address(r))
-	return httpkit.WriteJSON(w, http.StatusCreated, submitted{Receipt: receipt, RecoveryPlan: planOf(recovery.Plan(c.Report.Situation(), rep.Language))})
+	return httpkit.WriteJSON(w, http.StatusCreated, Submitted{Receipt: receipt, RecoveryPlan: planOf(recovery.Plan(c.Report.Situation(), rep.Language))})
 }
 
 // jsonProblem says what is wrong with a body without Go's type names.
@@ -101,17 +103,18 @@ func jsonProblem(err error) string {
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
-// reportStatus is a case as its reporter sees it.
-type reportStatus struct {
-	Status       string        `json:"status"`
-	StatusText   string        `json:"status_text"`
-	Created      time.Time     `json:"created"`
-	Erased       string        `json:"erased,omitempty"`
-	Messages     []reporterMsg `json:"messages"`
-	RecoveryPlan *recoveryPlan `json:"recovery_plan,omitempty"`
+// ReportStatus is a case as its reporter sees it.
+type ReportStatus struct {
+	Status       string            `json:"status"`
+	StatusText   string            `json:"status_text"`
+	Created      time.Time         `json:"created"`
+	Erased       string            `json:"erased,omitempty"`
+	Messages     []ReporterMessage `json:"messages"`
+	RecoveryPlan *RecoveryPlan     `json:"recovery_plan,omitempty"`
 }
 
-type reporterMsg struct {
+// ReporterMessage is a message as its reporter sees it.
+type ReporterMessage struct {
 	From    string         `json:"from"` // helper or reporter
 	Body    string         `json:"body"`
 	File    *casefile.File `json:"file,omitempty"`
@@ -154,15 +157,15 @@ func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, c *casefile.Case) error {
-	out := reportStatus{Status: c.Status, StatusText: i18n.T(c.Language, "status."+c.Status), Created: c.Created, Erased: c.Erased,
-		Messages: []reporterMsg{}}
+	out := ReportStatus{Status: c.Status, StatusText: i18n.T(c.Language, "status."+c.Status), Created: c.Created, Erased: c.Erased,
+		Messages: []ReporterMessage{}}
 	if !c.IsErased() {
 		msgs, err := s.cases.Messages(r.Context(), s.cases.DB, c.ID)
 		if err != nil {
 			return err
 		}
 		for _, m := range msgs {
-			out.Messages = append(out.Messages, reporterMsg{From: m.Sender, Body: m.Body, File: m.File, Created: m.Created})
+			out.Messages = append(out.Messages, ReporterMessage{From: m.Sender, Body: m.Body, File: m.File, Created: m.Created})
 		}
 		plan := planOf(recovery.Plan(c.Report.Situation(), c.Language))
 		out.RecoveryPlan = &plan
@@ -170,8 +173,8 @@ func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, c *casefile
 	return httpkit.WriteJSON(w, http.StatusOK, out)
 }
 
-// erasure is the receipt of an erasure.
-type erasure struct {
+// Erasure is the receipt of an erasure.
+type Erasure struct {
 	Status    string `json:"status"`
 	Erased    string `json:"erased"`
 	Reference string `json:"reference"`
@@ -188,10 +191,11 @@ func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, erasure{Status: "withdrawn", Erased: at, Reference: erasureReference(at)})
+	return httpkit.WriteJSON(w, http.StatusOK, Erasure{Status: "withdrawn", Erased: at, Reference: erasureReference(at)})
 }
 
-type reply struct {
+// Reply is a reporter's reply.
+type Reply struct {
 	Message string `json:"message"`
 }
 
@@ -203,7 +207,7 @@ func (s *Server) apiReply(w http.ResponseWriter, r *http.Request) error {
 	if c.IsErased() {
 		return httpkit.WriteJSON(w, http.StatusGone, httpkit.APIError{Code: "erased", Message: "this report was withdrawn and erased"})
 	}
-	var body reply
+	var body Reply
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
@@ -222,9 +226,9 @@ func (s *Server) apiReply(w http.ResponseWriter, r *http.Request) error {
 	return s.writeStatus(w, r, c)
 }
 
-// figures are the anonymous counts of what victims reported: no case, and
+// Figures are the anonymous counts of what victims reported: no case, and
 // no count under casefile.MinCount, is ever public.
-type figures struct {
+type Figures struct {
 	casefile.GroupCounts
 	MinCount int    `json:"min_count"`
 	Note     string `json:"note"`
@@ -235,6 +239,6 @@ func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, figures{GroupCounts: counts, MinCount: casefile.MinCount,
+	return httpkit.WriteJSON(w, http.StatusOK, Figures{GroupCounts: counts, MinCount: casefile.MinCount,
 		Note: "Reports to the helpers that were not withdrawn or erased. Harm to groups is counted only where the reporter allowed it. A count under min_count is withheld (null, or left out of by_attack_type), so that no small number points at a person."})
 }

@@ -53,7 +53,7 @@ func (s *Server) endpoints() []endpoint {
 		{method: "POST", path: "/api/v1/check-request", summary: "Check a cooperation request against the Conventions",
 			request: treaty.Request{}, response: treaty.Result{}, handler: s.apiCheckRequest},
 		{method: "GET", path: "/api/v1/openapi.json", summary: "This document", response: map[string]any{}, handler: s.apiOpenAPI},
-	}, append(s.recordEndpoints(), s.suggestionEndpoints()...)...)
+	}, append(append(s.recordEndpoints(), s.suggestionEndpoints()...), victimEndpoints()...)...)
 }
 
 func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) error {
@@ -129,6 +129,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 func (s *Server) routeAPI(mux *router) {
 	for _, e := range s.endpoints() {
 		pattern := e.method + " " + e.path
+		if e.handler == nil {
+			continue // registered by its own surface (victimEndpoints)
+		}
 		if e.role == "" {
 			mux.Handle(pattern, s.handle(e.handler))
 		} else {
