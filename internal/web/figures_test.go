@@ -1,0 +1,126 @@
+package web_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+)
+
+// TestReportSaysWhatItCounts reads /api/v1/report of the newsroom's
+// public data as a journalist would quote it: the headline names the
+// filter, the JSON carries caveats and the method, an unknown total is
+// null, the open duplicate is disclosed and counted once in the lower
+// bounds, harm beyond people is reported, and the attacker's claim sits
+// beside the confirmed figure instead of raising its upper bound.
+func TestReportSaysWhatItCounts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		h, _ := newsroomServer(t, store)
+		type rng struct {
+			Min     *int64 `json:"min"`
+			Max     *int64 `json:"max"`
+			Unknown int    `json:"unknown_incidents"`
+			Claimed *struct {
+				Incidents int   `json:"incidents"`
+				Min       int64 `json:"min"`
+			} `json:"claimed"`
+		}
+		var r struct {
+			Incidents, Actors int
+			AtLeast           int    `json:"distinct_incidents_min"`
+			OpenDuplicates    int    `json:"open_duplicates"`
+			MethodURL         string `json:"method_url"`
+			Caveats           []string
+			People            rng `json:"people_affected"`
+			Records           rng `json:"records_exposed"`
+			Disruption        rng `json:"service_disruption_days"`
+			Facilities        rng `json:"facilities_affected"`
+			Cancelled         rng `json:"care_cancelled"`
+			Diverted          rng `json:"care_diverted"`
+			Deaths            rng `json:"deaths"`
+			Injuries          rng `json:"injuries"`
+		}
+		status, body := fetchPage(t, h, "/api/v1/report?since=2019&until=2019")
+		if status != 200 {
+			t.Fatalf("status %d: %s", status, body)
+		}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		var raw map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(body), &raw)
+		headline := ""
+		_ = json.Unmarshal(raw["headline"], &headline)
+		checks := []struct {
+			what string
+			ok   bool
+		}{
+			{"two public incidents of 2019, the amber one left out", r.Incidents == 2},
+			{"the headline names the year", strings.HasPrefix(headline, "In 2019: at least 1 cyberattack in 1 country")},
+			{"the caveats say a person is counted in each breach", strings.Contains(strings.Join(r.Caveats, " "), "counted in each")},
+			{"the caveats disclose the open duplicate", strings.Contains(strings.Join(r.Caveats, " "), "1 possible duplicate not yet reviewed; counted once in the lower bound")},
+			{"the method is linked", strings.HasSuffix(r.MethodURL, "/method")},
+			{"one open duplicate", r.OpenDuplicates == 1},
+			{"the pair counts once in the lower bound of incidents", r.AtLeast == 1},
+			{"the pair counts once in the lower bound of people (the smaller figure)", r.People.Min != nil && *r.People.Min == 30000},
+			{"the attacker's claim is no upper bound", r.People.Max != nil && *r.People.Max == 70000},
+			{"the attacker's claim is shown beside", r.People.Claimed != nil && r.People.Claimed.Min == 400000 && r.People.Claimed.Incidents == 1},
+			{"records exposed are unknown: null, not 0", string(raw["records_exposed"]) != "" && r.Records.Min == nil && r.Records.Unknown == 2},
+			{"days of disruption 3–10, unknown for one incident", r.Disruption.Min != nil && *r.Disruption.Min == 3 && r.Disruption.Max == nil && r.Disruption.Unknown == 1},
+			{"care diverted at least 120", r.Diverted.Min != nil && *r.Diverted.Min == 120 && r.Diverted.Max == nil},
+			{"facilities 2", r.Facilities.Min != nil && *r.Facilities.Min == 2},
+			{"care cancelled rests on a claim alone", r.Cancelled.Min != nil && *r.Cancelled.Min == 15000},
+			{"deaths unknown (the amber incident's 7 never count)", r.Deaths.Min == nil && r.Deaths.Unknown == 2},
+			{"injuries unknown in 2019", r.Injuries.Min == nil},
+			{"the amber actor is not counted", r.Actors == 1},
+		}
+		for _, c := range checks {
+			if !c.ok {
+				t.Errorf("%s: no\n%s", c.what, body)
+			}
+		}
+	})
+}
+
+// TestHeadlineNamesEveryFilter checks the home page's headline and figures
+// for filters: each active filter is named, an unknown total reads
+// "unknown", and the open duplicate is disclosed next to the headline.
+func TestHeadlineNamesEveryFilter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		h, n := newsroomServer(t, store)
+		tests := []struct {
+			path string
+			want []string
+			not  []string
+		}{
+			{"/?since=2019&until=2019", []string{"In 2019", `id="records">unknown`, "1 possible duplicate not yet reviewed; counted once in the lower bound",
+				`href="/method"`, `href="/about"`}, []string{"at least 0"}},
+			{"/?attack_type=ransomware&q=hospital", []string{"of type ransomware", "matching &#39;hospital&#39;"}, nil},
+			{"/?sector=Health&country=GB&determination=confirmed", []string{"on health", "in the United Kingdom", "determined as confirmed"}, nil},
+			{"/?actor=" + n.actor, []string{"attributed to Night Spider"}, nil},
+			{"/?campaign=" + n.campaign, []string{"of the campaign Winter Wave"}, nil},
+			{"/?since=2020-01", []string{"Since 2020-01", `id="duplicates"`}, []string{"possible duplicate not"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.path, func(t *testing.T) {
+				status, body := fetchPage(t, h, tt.path)
+				if status != 200 {
+					t.Fatalf("status %d", status)
+				}
+				for _, w := range tt.want {
+					// A filter that opens the headline is capitalised.
+					if !strings.Contains(strings.ToLower(body), strings.ToLower(w)) {
+						t.Errorf("the page lacks %q", w)
+					}
+				}
+				for _, w := range tt.not {
+					if strings.Contains(body, w) {
+						t.Errorf("the page shows %q", w)
+					}
+				}
+			})
+		}
+	})
+}
