@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/interchange"
 )
 
 // TestReportSaysWhatItCounts reads /api/v1/report of the newsroom's
@@ -121,6 +123,37 @@ func TestHeadlineNamesEveryFilter(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// TestMergeMergesTheSameVictim merges the open pair (one hospital under
+// two spellings): the incident that stays has one victim, the hospital
+// counts once, and the pair is no longer disclosed as open.
+func TestMergeMergesTheSameVictim(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		h, n := newsroomServer(t, store)
+		_, before := fetchPage(t, h, "/api/v1/report")
+		err := store.Write(context.Background(), db.Author{Who: "test", Why: "one breach"}, func(tx *db.Tx) error {
+			return interchange.MergeIncidents(context.Background(), tx, n.ransom, n.duplicate)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Incidents, Organisations int
+			OpenDuplicates           int `json:"open_duplicates"`
+		}
+		_, body := fetchPage(t, h, "/api/v1/report")
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Incidents != 2 || r.Organisations != 2 || r.OpenDuplicates != 0 {
+			t.Errorf("after the merge: %+v, want 2 incidents of 2 organisations and no open duplicate (before: %.200s)", r, before)
+		}
+		_, body = fetchPage(t, h, "/api/v1/incidents/"+n.ransom)
+		if strings.Count(body, `"organisation_id"`) != 1 || !strings.Contains(body, n.anne) {
+			t.Errorf("the merged incident's victims: %s", body)
 		}
 	})
 }
