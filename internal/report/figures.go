@@ -197,6 +197,29 @@ func FigureOf(harms []harm.Harm, indicator string) (min int64, max *int64, known
 	return f.min, f.max, f.known
 }
 
+// IncidentFigures gives one incident's figure of each kind of harm a report
+// sums (Report.Figures), by the same rules, with the attackers' claims
+// set aside beside each: for an incident's page.
+func IncidentFigures(harms []harm.Harm) []NamedRange {
+	r := &Report{Incidents: 1}
+	for ind, dst := range map[string]*Range{"people-affected": &r.PeopleAffected, "records-exposed": &r.RecordsExposed,
+		"patients-affected": &r.PatientsAffected, "service-disruption-days": &r.ServiceDisruptionDays,
+		"facilities-affected": &r.FacilitiesAffected, "care-cancelled": &r.CareCancelled, "care-diverted": &r.CareDiverted,
+		"deaths": &r.Deaths, "injuries": &r.Injuries} {
+		byScope := map[string][]estimate{}
+		for _, h := range harms {
+			if h.Indicator == ind {
+				byScope[h.OrganisationID] = append(byScope[h.OrganisationID], estimate{min: h.Min, max: h.Max, claimed: h.Certainty == "claimed"})
+			}
+		}
+		*dst = sumRange(map[string]figure{"": combineScopes(byScope)}, 1)
+		if c := claimsSetAside(byScope); c.known {
+			dst.Claimed = &Claimed{Incidents: 1, Min: c.min}
+		}
+	}
+	return r.Figures()
+}
+
 // sumRange adds up distinct incidents' figures. The upper bound exists only
 // when every incident has a bounded figure.
 func sumRange(figures map[string]figure, incidents int) Range {

@@ -66,6 +66,7 @@ type homePage struct {
 	Timeline, PeopleTimeline        any
 	Map, Sectors, Attacks, Articles any
 	DataTypes, Groups               any
+	Figures                         []report.NamedRange
 	Options                         filterOptions
 }
 
@@ -86,7 +87,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range rep.ByCountry {
 		counts[b.Key] = b.Incidents
 	}
-	p := homePage{Viewer: viewer(r), Title: "Dashboard", Report: rep, Filter: f, Links: linksOf(f), Options: options(),
+	p := homePage{Viewer: viewer(r), Title: "Dashboard", Report: rep, Filter: f, Links: linksOf(f), Options: options(), Figures: rep.Figures(),
 		Timeline:       chart.Columns("Incidents per year", timeline, number),
 		PeopleTimeline: chart.Columns("People affected per year (at least)", people, number),
 		Map:            chart.WorldMap("Incidents by victim country", counts, func(cc string) string { return "/countries/" + cc }),
@@ -187,6 +188,8 @@ type incidentPage struct {
 	Campaign     *trace.Campaign
 	Revisions    []revision.Revision
 	Articles     []vocab.ConventionArticle
+	// Figures are the incident's harm of each kind, by the method.
+	Figures []report.NamedRange
 }
 
 type attributionView struct {
@@ -210,7 +213,8 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 		return s.notFound(w, r)
 	}
 	in := &view.Incidents[0]
-	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms}
+	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms,
+		Figures: report.IncidentFigures(view.Harms)}
 	orgs := map[string]*trace.Organisation{}
 	for i := range view.Organisations {
 		orgs[view.Organisations[i].ID] = &view.Organisations[i]

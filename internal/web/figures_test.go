@@ -157,3 +157,23 @@ func TestMergeMergesTheSameVictim(t *testing.T) {
 		}
 	})
 }
+
+// TestIncidentPageShowsHarmInFull: the incident's page sums up each kind
+// of harm by the method, unknown where unknown, with the attacker's claim
+// beside the confirmed figure.
+func TestIncidentPageShowsHarmInFull(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		h, n := newsroomServer(t, store)
+		status, body := fetchPage(t, h, "/incidents/"+n.ransom)
+		if status != 200 {
+			t.Fatalf("status %d", status)
+		}
+		for _, want := range []string{`id="people">40,000 people</td><td>at least 400,000 for 1 incident`, `id="disruption">3–10 days`,
+			`id="diverted">at least 120 patients`, `id="facilities">2 facilities`, `id="deaths">unknown`, `id="injuries">unknown`,
+			`id="cancelled">15,000 appointments`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the incident's page lacks %q", want)
+			}
+		}
+	})
+}
