@@ -9,6 +9,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/interchange"
+	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
 // TestReportSaysWhatItCounts reads /api/v1/report of the newsroom's
@@ -174,6 +175,94 @@ func TestIncidentPageShowsHarmInFull(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("the incident's page lacks %q", want)
 			}
+		}
+	})
+}
+
+// TestReadersPages walks the pages a reader checks a figure against: the
+// method rendered from docs/harm-method.md, what the data is, the data
+// dictionary, the actor index and the corrections; each is linked from
+// every page's footer.
+func TestReadersPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		h, n := newsroomServer(t, store)
+		ctx := context.Background()
+		// A correction of a published incident, a change of an amber one,
+		// and an incident corrected before it was published, then published.
+		err := store.Write(ctx, db.Author{Who: "analyst@a.example", Why: "typo in the victim's name"}, func(tx *db.Tx) error {
+			for _, id := range []string{n.ransom, n.hidden} {
+				in, err := trace.GetIncident(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				in.Summary += "."
+				if _, err := trace.SaveIncident(ctx, tx, in); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, why := range []string{"draft before publication", "published"} {
+			err := store.Write(ctx, db.Author{Who: "analyst@a.example", Why: why}, func(tx *db.Tx) error {
+				in, err := trace.GetIncident(ctx, tx, n.hidden)
+				if err != nil {
+					return err
+				}
+				if why == "published" {
+					in.TLP = "clear"
+					in.Victims = nil
+				} else {
+					in.Title = "Ransomware at a shelter (draft)"
+				}
+				_, err = trace.SaveIncident(ctx, tx, in)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		footer := []string{`href="/method"`, `href="/about"`, `href="/corrections"`, `href="/download/dictionary"`, `href="/actors"`}
+		tests := []struct {
+			path      string
+			want, not []string
+		}{
+			{"/method", []string{"How harmtrace counts harm", `<h2 id="counting-one-incident">`, "<table>", "<td>service-disruption-days</td>",
+				"<strong>smallest minimum</strong>", "<code>unknown_incidents</code>", "<li>"}, []string{"## ", "**"}},
+			{"/about", []string{"HHS OCR", "2010–2021, health care only", "How to cite", "How to report an error", "public domain",
+				"MISP threat-actor catalogue", `href="/corrections"`}, nil},
+			{"/download/dictionary", []string{"<code>deaths_min</code>", "<code>service_disruption_days_max</code>", "<code>certainty</code>",
+				"<code>origin_country</code>"}, nil},
+			{"/actors", []string{"Night Spider", "Russia", `<td class="num">1</td>`}, []string{"Amber Wolf", "North Korea"}},
+			{"/actors/" + n.actor, []string{"origin Russia"}, []string{"origin RU"}},
+			{"/corrections", []string{"typo in the victim&#39;s name", "Ransomware at St Anne Hospital", "summary", "published"},
+				[]string{"draft before publication", "Quiet Shelter"}},
+			{"/", []string{`id="actors">1<`}, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.path, func(t *testing.T) {
+				status, body := fetchPage(t, h, tt.path)
+				if status != 200 {
+					t.Fatalf("status %d", status)
+				}
+				for _, w := range append(tt.want, footer...) {
+					if !strings.Contains(body, w) {
+						t.Errorf("the page lacks %q", w)
+					}
+				}
+				for _, w := range tt.not {
+					if strings.Contains(body, w) {
+						t.Errorf("the page shows %q", w)
+					}
+				}
+			})
+		}
+		// The typo correction of the amber incident is not listed: only one
+		// "typo" line, the published incident's.
+		if _, body := fetchPage(t, h, "/corrections"); strings.Count(body, "typo in the victim") != 1 {
+			t.Errorf("corrections list a change of an amber record:\n%s", body)
 		}
 	})
 }
