@@ -126,3 +126,57 @@ func incidentsIn(t *testing.T, link, body string) int {
 	}
 	return n
 }
+
+// TestBrowserEveryPageFitsAPhone opens each kind of public page on a 390
+// px screen, with the bundled data and the newsroom's records: no page
+// may be wider than the screen (the map, the incident table, the harm
+// table and the check form shrink or scroll inside their box). Each page
+// is saved as a screenshot.
+func TestBrowserEveryPageFitsAPhone(t *testing.T) {
+	ctx := browser(t)
+	store := dbtest.SQLite(t)
+	if _, err := seed.Load(context.Background(), store, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := newNewsroom(t, store)
+	h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	pages := []struct{ name, path string }{
+		{"dashboard", "/"},
+		{"dashboard-filtered", "/?since=2019&until=2019&attack_type=ransomware"},
+		{"incidents", "/incidents"},
+		{"incident", "/incidents/" + n.ransom},
+		{"actors", "/actors"},
+		{"actor", "/actors/" + n.actor},
+		{"campaign", "/campaigns/" + n.campaign},
+		{"country", "/countries/US"},
+		{"check-request", "/check-request"},
+		{"method", "/method"},
+		{"about", "/about"},
+		{"corrections", "/corrections"},
+		{"dictionary", "/download/dictionary"},
+		{"api", "/api"},
+		{"sign-in", "/sign-in"},
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS("footer"))); err != nil {
+			t.Fatalf("%s: %v", p.path, err)
+		}
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if width > 390 || width == 0 {
+			wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' ')`))
+			t.Errorf("%s is %d px wide on a 390 px screen (too wide: %s)", p.path, width, wide)
+		}
+		screenshot(t, ctx, "390px-"+p.name)
+	}
+}

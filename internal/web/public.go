@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 
 	"time"
 
@@ -104,12 +106,17 @@ type actorRow struct {
 }
 
 type actorsPage struct {
-	Viewer *account.User
-	Title  string
-	Rows   []actorRow
-	Search string
-	Total  int
+	Viewer     *account.User
+	Title      string
+	Rows       []actorRow
+	Search     string
+	Total      int
+	Page       int
+	Prev, Next template.URL
 }
+
+// actorsPerPage keeps the index readable on a phone.
+const actorsPerPage = 100
 
 // actors lists the actors the viewer may read, those named in the
 // viewer's incidents first.
@@ -126,11 +133,29 @@ func (s *Server) actors(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := actorsPage{Viewer: viewer(r), Title: "Threat actors", Search: search, Total: total}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	p := actorsPage{Viewer: viewer(r), Title: "Threat actors", Search: search, Total: total, Page: page}
+	var rows []actorRow
 	for _, a := range list {
-		p.Rows = append(p.Rows, actorRow{Actor: a, Origin: originName(a.OriginCountry), Incidents: counts[a.ID]})
+		rows = append(rows, actorRow{Actor: a, Origin: originName(a.OriginCountry), Incidents: counts[a.ID]})
 	}
-	sort.SliceStable(p.Rows, func(i, j int) bool { return p.Rows[i].Incidents > p.Rows[j].Incidents })
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Incidents > rows[j].Incidents })
+	from, to := min((page-1)*actorsPerPage, len(rows)), min(page*actorsPerPage, len(rows))
+	p.Rows = rows[from:to]
+	link := func(n int) template.URL {
+		v := url.Values{"page": {strconv.Itoa(n)}}
+		if search != "" {
+			v.Set("q", search)
+		}
+		return href("/actors", v)
+	}
+	if page > 1 {
+		p.Prev = link(page - 1)
+	}
+	if to < len(rows) {
+		p.Next = link(page + 1)
+	}
 	return s.render(w, http.StatusOK, "actors.html", p)
 }
 
