@@ -16,15 +16,15 @@ import (
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var b strings.Builder
 	b.WriteString("# Cyberattacks and their harm to people\n\n")
-	if d := r.Filter.Describe(); d != "" {
-		fmt.Fprintf(&b, "*Selection: %s.*\n\n", d)
+	if r.Selection != "" {
+		fmt.Fprintf(&b, "*Selection: %s.*\n\n", r.Selection)
 	}
 	fmt.Fprintf(&b, "**%s**\n\n", r.Headline)
 	if r.OpenDuplicates > 0 {
 		fmt.Fprintf(&b, "*%s*\n\n", DuplicatesNote(r.OpenDuplicates))
 	}
 	b.WriteString("| Figure | Value |\n|---|---|\n")
-	fmt.Fprintf(&b, "| Incidents | %s |\n| Organisations attacked | %s |\n| Countries | %s |\n| Threat actors named | %s |\n| Campaigns | %s |\n",
+	fmt.Fprintf(&b, "| Incidents | %s |\n| Organisations attacked | %s |\n| Countries | %s |\n| Threat actors named in these incidents | %s |\n| Campaigns | %s |\n",
 		Number(int64(r.Incidents)), Number(int64(r.Organisations)), Number(int64(r.Countries)), Number(int64(r.Actors)), Number(int64(r.Campaigns)))
 	for _, f := range r.Figures() {
 		fmt.Fprintf(&b, "| %s | %s |\n", f.Name, RangeText(f.Range, f.Unit))

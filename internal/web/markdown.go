@@ -33,10 +33,9 @@ func markdown(src string, demote int) template.HTML {
 			b.WriteString("<pre><code>" + html.EscapeString(strings.Join(lines[i+1:min(j, len(lines))], "\n")) + "</code></pre>\n")
 			i = j + 1
 		case strings.HasPrefix(trimmed, "#"):
-			level := len(trimmed) - len(strings.TrimLeft(trimmed, "#"))
-			level = min(level+demote, 6)
-			text := strings.TrimSpace(trimmed[level:])
-			tag := "h" + strconv.Itoa(level)
+			hashes := len(trimmed) - len(strings.TrimLeft(trimmed, "#"))
+			text := strings.TrimSpace(trimmed[hashes:])
+			tag := "h" + strconv.Itoa(min(hashes+demote, 6))
 			b.WriteString("<" + tag + " id=\"" + slug(text) + "\">" + inline(text) + "</" + tag + ">\n")
 			i++
 		case strings.HasPrefix(trimmed, "|"):
