@@ -2,6 +2,7 @@ package interchange
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -458,5 +459,12 @@ func DismissDuplicate(ctx context.Context, tx *db.Tx, a, b string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("no proposed duplicate %s / %s: %w", a, b, db.ErrNotFound)
 	}
-	return nil
+	// The decision changes the published figures (an open pair counts once
+	// in the lower bounds), so it is a revision like any change of the
+	// data: who decided, when and why, and what is kept until the store
+	// changes is computed anew. It names the pair, not either incident, so
+	// it stays out of the incidents' own histories.
+	_, err = revision.Append(ctx, tx, "duplicate", a+" "+b, revision.Update,
+		[]revision.Change{{Field: "status", Old: json.RawMessage(`"open"`), New: json.RawMessage(`"dismissed"`)}})
+	return err
 }

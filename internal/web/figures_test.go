@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -263,6 +264,38 @@ func TestReadersPages(t *testing.T) {
 		// "typo" line, the published incident's.
 		if _, body := fetchPage(t, h, "/corrections"); strings.Count(body, "typo in the victim") != 1 {
 			t.Errorf("corrections list a change of an amber record:\n%s", body)
+		}
+	})
+}
+
+// TestDismissedDuplicateLeavesTheFigures: once an analyst dismisses the
+// open pair, the report (kept until the store changes) no longer
+// discloses it nor counts it once: the dismissal is a change of the data.
+func TestDismissedDuplicateLeavesTheFigures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		h, n := newsroomServer(t, store)
+		open := func() string {
+			_, body := fetchPage(t, h, "/api/v1/report")
+			var r struct {
+				Open    int `json:"open_duplicates"`
+				AtLeast int `json:"distinct_incidents_min"`
+			}
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("%d open, at least %d", r.Open, r.AtLeast)
+		}
+		if got := open(); got != "1 open, at least 2" {
+			t.Fatalf("before: %s", got)
+		}
+		err := store.Write(context.Background(), db.Author{Who: "analyst@a.example", Why: "two breaches"}, func(tx *db.Tx) error {
+			return interchange.DismissDuplicate(context.Background(), tx, n.ransom, n.duplicate)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := open(); got != "0 open, at least 3" {
+			t.Errorf("after the dismissal: %s", got)
 		}
 	})
 }
