@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/report"
 )
@@ -49,22 +50,17 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 
 func writeText(w io.Writer, r *report.Report) {
 	fmt.Fprintln(w, r.Headline)
+	if r.OpenDuplicates > 0 {
+		fmt.Fprintln(w, report.DuplicatesNote(r.OpenDuplicates))
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "incidents      %s\n", report.Number(int64(r.Incidents)))
 	fmt.Fprintf(w, "organisations  %s\n", report.Number(int64(r.Organisations)))
 	fmt.Fprintf(w, "countries      %s\n", report.Number(int64(r.Countries)))
 	fmt.Fprintf(w, "actors         %s\n", report.Number(int64(r.Actors)))
 	fmt.Fprintf(w, "campaigns      %s\n", report.Number(int64(r.Campaigns)))
-	for _, row := range []struct {
-		name string
-		r    report.Range
-	}{{"records exposed", r.RecordsExposed}, {"people affected", r.PeopleAffected}, {"patients affected", r.PatientsAffected}} {
-		upper := "no upper bound"
-		if row.r.Max != nil {
-			upper = "at most " + report.Number(*row.r.Max)
-		}
-		fmt.Fprintf(w, "%-17s at least %s, %s; unknown for %s incidents\n", row.name, report.Number(row.r.Min), upper,
-			report.Number(int64(row.r.UnknownIncidents)))
+	for _, f := range r.Figures() {
+		fmt.Fprintf(w, "%-20s %s\n", strings.ToLower(f.Name), report.RangeText(f.Range, f.Unit))
 	}
 	for _, b := range []struct {
 		name    string
@@ -80,4 +76,9 @@ func writeText(w io.Writer, r *report.Report) {
 				report.Number(k.PeopleAffectedMin))
 		}
 	}
+	fmt.Fprintln(w)
+	for _, c := range r.Caveats {
+		fmt.Fprintln(w, c)
+	}
+	fmt.Fprintf(w, "Method: %s (docs/harm-method.md)\n", r.MethodURL)
 }

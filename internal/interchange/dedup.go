@@ -2,6 +2,7 @@ package interchange
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -288,9 +289,18 @@ func mergeInto(ctx context.Context, tx *db.Tx, target string, in *trace.Incident
 	if err != nil {
 		return revision.Unchanged, err
 	}
+	same, err := sameVictims(ctx, tx, t, in)
+	if err != nil {
+		return revision.Unchanged, err
+	}
 	merged := *t
 	merged.SourceIDs = append(slices.Clone(t.SourceIDs), in.SourceIDs...)
-	merged.Victims = append(slices.Clone(t.Victims), in.Victims...)
+	merged.Victims = slices.Clone(t.Victims)
+	for _, v := range in.Victims {
+		if same[v.OrganisationID] == "" {
+			merged.Victims = append(merged.Victims, v)
+		}
+	}
 	merged.Countries = append(slices.Clone(t.Countries), in.Countries...)
 	merged.AttackTypes = append(slices.Clone(t.AttackTypes), in.AttackTypes...)
 	merged.Articles = append(slices.Clone(t.Articles), in.Articles...)
@@ -314,11 +324,59 @@ func mergeInto(ctx context.Context, tx *db.Tx, target string, in *trace.Incident
 	return trace.SaveIncident(ctx, tx, &merged)
 }
 
+// sameVictims maps each victim of in that is the same organisation as a
+// victim of t to that victim: the same record, or one whose name matches
+// once normalised (trace.NameKey) in the same country, or where either
+// country is unknown. Two reports of one breach name the hospital twice,
+// and the merged incident must count it once.
+func sameVictims(ctx context.Context, q db.Querier, t, in *trace.Incident) (map[string]string, error) {
+	kept := map[string]*trace.Organisation{}
+	for _, v := range t.Victims {
+		o, err := trace.GetOrganisation(ctx, q, v.OrganisationID)
+		if err != nil {
+			return nil, err
+		}
+		kept[o.ID] = o
+	}
+	same := map[string]string{}
+	for _, v := range in.Victims {
+		if kept[v.OrganisationID] != nil {
+			same[v.OrganisationID] = v.OrganisationID
+			continue
+		}
+		o, err := trace.GetOrganisation(ctx, q, v.OrganisationID)
+		if errors.Is(err, db.ErrNotFound) {
+			continue // saved later in the same import: judged as it is
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range t.Victims {
+			ko := kept[k.OrganisationID]
+			if trace.NameKey(ko.Name) == trace.NameKey(o.Name) && (ko.Country == o.Country || ko.Country == "" || o.Country == "") {
+				same[o.ID] = ko.ID
+				break
+			}
+		}
+	}
+	return same, nil
+}
+
 // MergeIncidents folds the stored incident other into keep, moving its
-// harms and attributions, and deletes other. Later imports of other's id
-// land on keep.
+// harms and attributions, and deletes other. A victim of other that is the
+// same organisation as one of keep's is merged into it, and other's harms
+// to that victim become harms to keep's. Later imports of other's id land
+// on keep.
 func MergeIncidents(ctx context.Context, tx *db.Tx, keep, other string) error {
 	o, err := trace.GetIncident(ctx, tx, other)
+	if err != nil {
+		return err
+	}
+	k, err := trace.GetIncident(ctx, tx, keep)
+	if err != nil {
+		return err
+	}
+	same, err := sameVictims(ctx, tx, k, o)
 	if err != nil {
 		return err
 	}
@@ -331,6 +389,9 @@ func MergeIncidents(ctx context.Context, tx *db.Tx, keep, other string) error {
 	}
 	for i := range harms {
 		harms[i].IncidentID = keep
+		if to := same[harms[i].OrganisationID]; to != "" {
+			harms[i].OrganisationID = to
+		}
 		if _, err := harm.Save(ctx, tx, &harms[i]); err != nil {
 			return err
 		}
@@ -398,5 +459,12 @@ func DismissDuplicate(ctx context.Context, tx *db.Tx, a, b string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("no proposed duplicate %s / %s: %w", a, b, db.ErrNotFound)
 	}
-	return nil
+	// The decision changes the published figures (an open pair counts once
+	// in the lower bounds), so it is a revision like any change of the
+	// data: who decided, when and why, and what is kept until the store
+	// changes is computed anew. It names the pair, not either incident, so
+	// it stays out of the incidents' own histories.
+	_, err = revision.Append(ctx, tx, "duplicate", a+" "+b, revision.Update,
+		[]revision.Change{{Field: "status", Old: json.RawMessage(`"open"`), New: json.RawMessage(`"dismissed"`)}})
+	return err
 }

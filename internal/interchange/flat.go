@@ -50,13 +50,7 @@ func WriteCSV(w io.Writer, doc *Document) error {
 		harmsOf[h.IncidentID] = append(harmsOf[h.IncidentID], h)
 	}
 	cw := csv.NewWriter(w)
-	header := []string{"id", "title", "determination", "attack_types", "start", "end", "discovered", "disclosed",
-		"victims", "victim_sectors", "countries", "campaign", "actors", "convention_articles", "tlp"}
-	for _, ind := range csvIndicators {
-		header = append(header, strings.ReplaceAll(ind, "-", "_")+"_min", strings.ReplaceAll(ind, "-", "_")+"_max")
-	}
-	header = append(header, "data_types", "sources")
-	if err := cw.Write(header); err != nil {
+	if err := cw.Write(csvHeader()); err != nil {
 		return err
 	}
 	for _, in := range doc.Incidents {

@@ -69,9 +69,15 @@ func ActorsQuery(selected string) string {
 // for the indicators the report sums: incident, indicator, victim ("" for
 // the whole incident), min, max, certainty.
 func FiguresQuery(selected string) string {
+	return figuresQuery(selected, figureIndicators)
+}
+
+// figuresQuery is FiguresQuery for the indicators given (names of the
+// closed vocabulary, never a caller's text).
+func figuresQuery(selected string, indicators []string) string {
 	return `SELECT h.incident_id, h.indicator, COALESCE(h.organisation_id, ''), h.min_value, h.max_value, h.certainty
 		FROM harms h JOIN incidents hi ON hi.id = h.incident_id
-		WHERE h.indicator IN ('` + strings.Join(figureIndicators, "', '") + `') AND ` + access.NoStricter("h.tlp", "hi.tlp") +
+		WHERE h.indicator IN ('` + strings.Join(indicators, "', '") + `') AND ` + access.NoStricter("h.tlp", "hi.tlp") +
 		within("h.incident_id", selected)
 }
 

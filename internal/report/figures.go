@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
@@ -27,11 +28,19 @@ var figureIndicators = []string{"records-exposed", "people-affected", "patients-
 
 // incidentFigures returns, per indicator and incident, the figure that the
 // counting rules of docs/harm-method.md give, from the harms that count
-// (disclosed.go).
+// (disclosed.go), for the indicators the report sums.
 func incidentFigures(ctx context.Context, q db.Querier, selected string, args []any) (map[string]map[string]figure, error) {
-	rows, err := q.Query(ctx, FiguresQuery(selected), args...)
+	counted, _, err := figuresOf(ctx, q, selected, args, figureIndicators)
+	return counted, err
+}
+
+// figuresOf returns, per indicator and incident, the counted figure and
+// the attackers' claims it set aside (claimsSetAside), for the indicators
+// given.
+func figuresOf(ctx context.Context, q db.Querier, selected string, args []any, indicators []string) (counted, claimed map[string]map[string]figure, err error) {
+	rows, err := q.Query(ctx, figuresQuery(selected, indicators), args...)
 	if err != nil {
-		return nil, fmt.Errorf("report harms: %w", err)
+		return nil, nil, fmt.Errorf("report harms: %w", err)
 	}
 	defer rows.Close()
 	// scopes[indicator][incident][organisation or ""] lists the estimates.
@@ -40,7 +49,7 @@ func incidentFigures(ctx context.Context, q db.Querier, selected string, args []
 		var incident, indicator, org, certainty string
 		var lo, hi sql.NullInt64
 		if err := rows.Scan(&incident, &indicator, &org, &lo, &hi, &certainty); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		e := estimate{claimed: certainty == "claimed"}
 		if lo.Valid {
@@ -58,16 +67,19 @@ func incidentFigures(ctx context.Context, q db.Querier, selected string, args []
 		scopes[indicator][incident][org] = append(scopes[indicator][incident][org], e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := map[string]map[string]figure{}
-	for _, ind := range figureIndicators {
-		out[ind] = map[string]figure{}
+	counted, claimed = map[string]map[string]figure{}, map[string]map[string]figure{}
+	for _, ind := range indicators {
+		counted[ind], claimed[ind] = map[string]figure{}, map[string]figure{}
 		for incident, byScope := range scopes[ind] {
-			out[ind][incident] = combineScopes(byScope)
+			counted[ind][incident] = combineScopes(byScope)
+			if c := claimsSetAside(byScope); c.known {
+				claimed[ind][incident] = c
+			}
 		}
 	}
-	return out, nil
+	return counted, claimed, nil
 }
 
 // combineScopes gives an incident's figure: a whole-incident figure when
@@ -105,9 +117,11 @@ func combineScopes(byScope map[string][]estimate) figure {
 
 // combineEstimates merges several sources' figures for the same quantity:
 // they are alternatives, never added. The lower bound is the smallest
-// minimum (every source agrees on at least that), leaving out attackers'
-// claims when any other figure exists; the upper bound is the largest
-// maximum, or none when any source leaves it open.
+// minimum (every source agrees on at least that); the upper bound is the
+// largest maximum, or none when any source leaves it open. Attackers'
+// claims are left out of both bounds whenever any other figure exists:
+// an extortionist's "400,000 records" is shown beside the figure
+// (claimsSetAside), never as its upper bound.
 func combineEstimates(estimates []estimate) figure {
 	haveUnclaimed := false
 	for _, e := range estimates {
@@ -119,16 +133,13 @@ func combineEstimates(estimates []estimate) figure {
 	bounded := true
 	var hi int64
 	for _, e := range estimates {
-		if e.min == nil {
+		if e.min == nil || (e.claimed && haveUnclaimed) {
 			continue
 		}
 		if e.max == nil {
 			bounded = false
 		} else if *e.max > hi {
 			hi = *e.max
-		}
-		if e.claimed && haveUnclaimed {
-			continue
 		}
 		if !f.known || *e.min < f.min {
 			f.min = *e.min
@@ -137,6 +148,38 @@ func combineEstimates(estimates []estimate) figure {
 	}
 	if f.known && bounded {
 		f.max = &hi
+	}
+	return f
+}
+
+// claimsSetAside gives the attackers' claims that an incident's figure left
+// out because another source gives one: the smallest claimed minimum of
+// the scope that counted (the whole incident, else each victim, added).
+func claimsSetAside(byScope map[string][]estimate) figure {
+	if whole, ok := byScope[""]; ok && combineEstimates(whole).known {
+		return claimsOf(whole)
+	}
+	var total figure
+	for org, estimates := range byScope {
+		if c := claimsOf(estimates); org != "" && c.known {
+			total.known = true
+			total.min += c.min
+		}
+	}
+	return total
+}
+
+// claimsOf is the smallest minimum claimed among estimates that also hold
+// a figure of another source; nothing when there is none.
+func claimsOf(estimates []estimate) figure {
+	var f figure
+	if !slices.ContainsFunc(estimates, func(e estimate) bool { return e.min != nil && !e.claimed }) {
+		return f
+	}
+	for _, e := range estimates {
+		if e.claimed && e.min != nil && (!f.known || *e.min < f.min) {
+			f.known, f.min = true, *e.min
+		}
 	}
 	return f
 }
@@ -152,6 +195,29 @@ func FigureOf(harms []harm.Harm, indicator string) (min int64, max *int64, known
 	}
 	f := combineScopes(byScope)
 	return f.min, f.max, f.known
+}
+
+// IncidentFigures gives one incident's figure of each kind of harm a report
+// sums (Report.Figures), by the same rules, with the attackers' claims
+// set aside beside each: for an incident's page.
+func IncidentFigures(harms []harm.Harm) []NamedRange {
+	r := &Report{Incidents: 1}
+	for ind, dst := range map[string]*Range{"people-affected": &r.PeopleAffected, "records-exposed": &r.RecordsExposed,
+		"patients-affected": &r.PatientsAffected, "service-disruption-days": &r.ServiceDisruptionDays,
+		"facilities-affected": &r.FacilitiesAffected, "care-cancelled": &r.CareCancelled, "care-diverted": &r.CareDiverted,
+		"deaths": &r.Deaths, "injuries": &r.Injuries} {
+		byScope := map[string][]estimate{}
+		for _, h := range harms {
+			if h.Indicator == ind {
+				byScope[h.OrganisationID] = append(byScope[h.OrganisationID], estimate{min: h.Min, max: h.Max, claimed: h.Certainty == "claimed"})
+			}
+		}
+		*dst = sumRange(map[string]figure{"": combineScopes(byScope)}, 1)
+		if c := claimsSetAside(byScope); c.known {
+			dst.Claimed = &Claimed{Incidents: 1, Min: c.min}
+		}
+	}
+	return r.Figures()
 }
 
 // sumRange adds up distinct incidents' figures. The upper bound exists only

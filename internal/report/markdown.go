@@ -16,22 +16,24 @@ import (
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var b strings.Builder
 	b.WriteString("# Cyberattacks and their harm to people\n\n")
-	if d := r.Filter.Describe(); d != "" {
-		fmt.Fprintf(&b, "*Selection: %s.*\n\n", d)
+	if r.Selection != "" {
+		fmt.Fprintf(&b, "*Selection: %s.*\n\n", r.Selection)
 	}
 	fmt.Fprintf(&b, "**%s**\n\n", r.Headline)
-	b.WriteString("| Figure | Value |\n|---|---|\n")
-	fmt.Fprintf(&b, "| Incidents | %s |\n| Organisations attacked | %s |\n| Countries | %s |\n| Threat actors named | %s |\n| Campaigns | %s |\n",
-		Number(int64(r.Incidents)), Number(int64(r.Organisations)), Number(int64(r.Countries)), Number(int64(r.Actors)), Number(int64(r.Campaigns)))
-	for _, row := range []struct {
-		name string
-		rg   Range
-	}{{"People affected", r.PeopleAffected}, {"Records exposed", r.RecordsExposed}, {"Patients affected", r.PatientsAffected}} {
-		fmt.Fprintf(&b, "| %s | %s |\n", row.name, rangeText(row.rg))
+	if r.OpenDuplicates > 0 {
+		fmt.Fprintf(&b, "*%s*\n\n", DuplicatesNote(r.OpenDuplicates))
 	}
-	b.WriteString("\nFigures are lower bounds summed over distinct incidents, each counted once however many sources " +
-		"report it; unknown figures are never counted as zero. A person in several breaches is counted in each, so " +
-		"\"people affected\" counts harms to people, not distinct people (method: docs/harm-method.md).\n")
+	b.WriteString("| Figure | Value |\n|---|---|\n")
+	fmt.Fprintf(&b, "| Incidents | %s |\n| Organisations attacked | %s |\n| Countries | %s |\n| Threat actors named in these incidents | %s |\n| Campaigns | %s |\n",
+		Number(int64(r.Incidents)), Number(int64(r.Organisations)), Number(int64(r.Countries)), Number(int64(r.Actors)), Number(int64(r.Campaigns)))
+	for _, f := range r.Figures() {
+		fmt.Fprintf(&b, "| %s | %s |\n", f.Name, RangeText(f.Range, f.Unit))
+	}
+	b.WriteString("\n")
+	for _, c := range r.Caveats {
+		fmt.Fprintf(&b, "- %s\n", c)
+	}
+	fmt.Fprintf(&b, "\nMethod: %s (docs/harm-method.md in the source).\n", r.MethodURL)
 	years := append([]Bucket(nil), r.ByYear...)
 	sort.Slice(years, func(i, j int) bool { return years[i].Key < years[j].Key })
 	sections := []struct {
@@ -69,13 +71,55 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	return err
 }
 
-func rangeText(r Range) string {
+// NamedRange is one figure of a report with its name and unit.
+type NamedRange struct {
+	Key, Name, Unit string
+	Range           Range
+}
+
+// Figures lists the report's harm figures in the order every output
+// gives them: records and people first, then harm to services and care,
+// then harm to life.
+func (r *Report) Figures() []NamedRange {
+	return []NamedRange{
+		{"people", "People affected", "people", r.PeopleAffected}, {"records", "Records exposed", "records", r.RecordsExposed},
+		{"patients", "Patients affected", "patients", r.PatientsAffected},
+		{"disruption", "Service disruption", "days", r.ServiceDisruptionDays},
+		{"cancelled", "Care cancelled", "appointments", r.CareCancelled}, {"diverted", "Care diverted", "patients", r.CareDiverted},
+		{"facilities", "Facilities affected", "facilities", r.FacilitiesAffected},
+		{"deaths", "Deaths", "people", r.Deaths}, {"injuries", "Injuries", "people", r.Injuries},
+	}
+}
+
+// RangeText writes a summed figure in words: "unknown" when no incident
+// has one (never "at least 0"), else its bounds, the incidents it is
+// unknown for, and the attackers' claims set aside beside it.
+func RangeText(r Range, unit string) string {
+	s := BoundsText(r, unit)
+	if c := r.Claimed; c != nil {
+		s += fmt.Sprintf("; attackers claim at least %s for %s %s, not counted", Number(c.Min), Number(int64(c.Incidents)),
+			plural(c.Incidents, "incident", "incidents"))
+	}
+	return s
+}
+
+// BoundsText is RangeText without the claims.
+func BoundsText(r Range, unit string) string {
+	if !r.Known() {
+		return "unknown"
+	}
 	s := "at least " + Number(r.Min)
 	if r.Max != nil {
-		s += ", at most " + Number(*r.Max)
+		s = Number(r.Min)
+		if *r.Max != r.Min {
+			s = Number(r.Min) + "–" + Number(*r.Max)
+		}
+	}
+	if unit != "" {
+		s += " " + unit
 	}
 	if r.UnknownIncidents > 0 {
-		s += fmt.Sprintf("; unknown for %s incidents", Number(int64(r.UnknownIncidents)))
+		s += fmt.Sprintf("; unknown for %s %s", Number(int64(r.UnknownIncidents)), plural(r.UnknownIncidents, "incident", "incidents"))
 	}
 	return s
 }

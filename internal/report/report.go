@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,11 +13,57 @@ import (
 // Range is a harm figure summed over distinct incidents: Min is the "at
 // least" figure; Max is nil when any incident's figure has no upper bound;
 // UnknownIncidents counts the incidents for which no figure is known.
+// Its JSON writes min as null when no incident has a figure: an unknown
+// total is unknown, never 0. Claimed, when set, is what attackers claim
+// for incidents whose figure rests on other sources: shown beside the
+// figure, counted in neither bound.
 type Range struct {
-	Min              int64  `json:"min"`
-	Max              *int64 `json:"max"`
-	KnownIncidents   int    `json:"known_incidents"`
-	UnknownIncidents int    `json:"unknown_incidents"`
+	Min              int64    `json:"min"`
+	Max              *int64   `json:"max"`
+	KnownIncidents   int      `json:"known_incidents"`
+	UnknownIncidents int      `json:"unknown_incidents"`
+	Claimed          *Claimed `json:"claimed,omitempty"`
+}
+
+// Claimed is the attackers' claims a figure set aside: for how many
+// incidents, and the sum of the smallest claim of each.
+type Claimed struct {
+	Incidents int   `json:"incidents"`
+	Min       int64 `json:"min"`
+}
+
+// Known reports whether any incident has a figure.
+func (r Range) Known() bool { return r.KnownIncidents > 0 }
+
+// rangeJSON is Range as written: min a pointer, so that unknown is null.
+type rangeJSON struct {
+	Min              *int64   `json:"min"`
+	Max              *int64   `json:"max"`
+	KnownIncidents   int      `json:"known_incidents"`
+	UnknownIncidents int      `json:"unknown_incidents"`
+	Claimed          *Claimed `json:"claimed,omitempty"`
+}
+
+// MarshalJSON writes an unknown total's min as null.
+func (r Range) MarshalJSON() ([]byte, error) {
+	out := rangeJSON{Max: r.Max, KnownIncidents: r.KnownIncidents, UnknownIncidents: r.UnknownIncidents, Claimed: r.Claimed}
+	if r.Known() {
+		out.Min = &r.Min
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Range) UnmarshalJSON(b []byte) error {
+	var in rangeJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*r = Range{Max: in.Max, KnownIncidents: in.KnownIncidents, UnknownIncidents: in.UnknownIncidents, Claimed: in.Claimed}
+	if in.Min != nil {
+		r.Min = *in.Min
+	}
+	return nil
 }
 
 // Bucket is one row of a breakdown.
@@ -47,7 +94,27 @@ type Report struct {
 	// groups their victims belong to (health care, humanitarian, …).
 	ByDataType []Bucket `json:"by_data_type"`
 	ByGroup    []Bucket `json:"by_vulnerable_group"`
-	Headline   string   `json:"headline"`
+	// Harm beyond records and people (complete.go), by the same rules.
+	ServiceDisruptionDays Range `json:"service_disruption_days"`
+	FacilitiesAffected    Range `json:"facilities_affected"`
+	CareCancelled         Range `json:"care_cancelled"`
+	CareDiverted          Range `json:"care_diverted"`
+	Deaths                Range `json:"deaths"`
+	Injuries              Range `json:"injuries"`
+	// OpenDuplicates counts the pairs of selected incidents proposed as
+	// possible duplicates and not yet reviewed; DistinctMin is the number
+	// of incidents when each such pair (each group of linked pairs) is
+	// counted once, the lower bound the headline gives. The lower bounds
+	// of the figures count each group once too, by its smallest figure.
+	OpenDuplicates int `json:"open_duplicates"`
+	DistinctMin    int `json:"distinct_incidents_min"`
+	// Selection names the filter in words ("in 2019, of type ransomware").
+	Selection string `json:"selection"`
+	Headline  string `json:"headline"`
+	// Caveats are the sentences a quote of these figures must keep;
+	// MethodURL is where the method is explained.
+	Caveats   []string `json:"caveats"`
+	MethodURL string   `json:"method_url"`
 }
 
 // Compute builds the report for the incidents the filter selects. A
@@ -59,16 +126,18 @@ func Compute(ctx context.Context, q db.Querier, f Filter) (*Report, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	if f.markingOnly() {
-		r, ok, err := fromAggregates(ctx, q, f)
-		if err != nil || ok {
-			return r, err
+	if f.markingOnly() || f.viewerOnly() {
+		from := fromAggregates
+		if !f.markingOnly() {
+			from = forSignedIn
 		}
-	}
-	if f.viewerOnly() {
-		r, ok, err := forSignedIn(ctx, q, f)
-		if err != nil || ok {
-			return r, err
+		r, ok, err := from(ctx, q, f)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			where, args := f.where(q.Dialect())
+			return r, complete(ctx, q, r, "SELECT i.id FROM incidents i WHERE "+where, args)
 		}
 	}
 	return Scan(ctx, q, f)
@@ -157,8 +226,7 @@ func scan(ctx context.Context, q db.Querier, f Filter, where string, args []any)
 			return nil, err
 		}
 	}
-	r.Headline = headline(r)
-	return r, nil
+	return r, complete(ctx, q, r, selected, args)
 }
 
 // repeatArgs repeats the filter's arguments once for every time the filter's

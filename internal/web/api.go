@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -112,7 +113,20 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, rep)
+	// A kept report is shared: the absolute method URL goes on a copy.
+	answer := *rep
+	answer.MethodURL = absolute(r, rep.MethodURL)
+	return writeJSON(w, http.StatusOK, answer)
+}
+
+// absolute makes a path of this server an absolute URL, so that a quote
+// of an API answer still leads to the page.
+func absolute(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
 }
 
 // decode reads a JSON body strictly into v.

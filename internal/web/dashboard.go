@@ -3,8 +3,8 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,18 +54,6 @@ func filterOf(r *http.Request) report.Filter {
 		Determination: q.Get("determination"), Query: q.Get("q"), Viewer: accessOf(r)}
 }
 
-// query writes a filter back as a query string, for links and downloads.
-func query(f report.Filter) string {
-	v := url.Values{}
-	for k, s := range map[string]string{"sector": f.Sector, "country": f.Country, "attack_type": f.AttackType, "since": f.Since,
-		"until": f.Until, "actor": f.Actor, "campaign": f.Campaign, "determination": f.Determination, "q": f.Query} {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	return v.Encode()
-}
-
 func number(v float64) string { return report.Number(int64(v)) }
 
 // homePage is the dashboard: the headline, the figures and the charts.
@@ -74,10 +62,11 @@ type homePage struct {
 	Title                           string
 	Report                          *report.Report
 	Filter                          report.Filter
-	Query                           string
+	Links                           links
 	Timeline, PeopleTimeline        any
 	Map, Sectors, Attacks, Articles any
 	DataTypes, Groups               any
+	Figures                         []report.NamedRange
 	Options                         filterOptions
 }
 
@@ -98,7 +87,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range rep.ByCountry {
 		counts[b.Key] = b.Incidents
 	}
-	p := homePage{Viewer: viewer(r), Title: "Dashboard", Report: rep, Filter: f, Query: query(f), Options: options(),
+	p := homePage{Viewer: viewer(r), Title: "Dashboard", Report: rep, Filter: f, Links: linksOf(f), Options: options(), Figures: rep.Figures(),
 		Timeline:       chart.Columns("Incidents per year", timeline, number),
 		PeopleTimeline: chart.Columns("People affected per year (at least)", people, number),
 		Map:            chart.WorldMap("Incidents by victim country", counts, func(cc string) string { return "/countries/" + cc }),
@@ -162,11 +151,11 @@ type incidentsPage struct {
 	Viewer     *account.User
 	Title      string
 	Filter     report.Filter
-	Query      string
+	Links      links
 	Rows       []report.Row
 	Total      int
 	Page       int
-	Prev, Next string
+	Prev, Next template.URL
 	Options    filterOptions
 }
 
@@ -178,12 +167,12 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
-	p := incidentsPage{Viewer: viewer(r), Title: "Incidents", Filter: f, Query: query(f), Rows: rows, Total: total, Page: page, Options: options()}
+	p := incidentsPage{Viewer: viewer(r), Title: "Incidents", Filter: f, Links: linksOf(f), Rows: rows, Total: total, Page: page, Options: options()}
 	if page > 1 {
-		p.Prev = fmt.Sprintf("?%s&page=%d", p.Query, page-1)
+		p.Prev = p.Links.Page(page - 1)
 	}
 	if page*pageSize < total {
-		p.Next = fmt.Sprintf("?%s&page=%d", p.Query, page+1)
+		p.Next = p.Links.Page(page + 1)
 	}
 	return s.render(w, http.StatusOK, "incidents.html", p)
 }
@@ -199,6 +188,8 @@ type incidentPage struct {
 	Campaign     *trace.Campaign
 	Revisions    []revision.Revision
 	Articles     []vocab.ConventionArticle
+	// Figures are the incident's harm of each kind, by the method.
+	Figures []report.NamedRange
 }
 
 type attributionView struct {
@@ -222,7 +213,8 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 		return s.notFound(w, r)
 	}
 	in := &view.Incidents[0]
-	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms}
+	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms,
+		Figures: report.IncidentFigures(view.Harms)}
 	orgs := map[string]*trace.Organisation{}
 	for i := range view.Organisations {
 		orgs[view.Organisations[i].ID] = &view.Organisations[i]
@@ -286,7 +278,7 @@ type subjectPage struct {
 	Report  *report.Report
 	Rows    []report.Row
 	Total   int
-	Query   string
+	Links   links
 }
 
 func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, f report.Filter) error {
@@ -297,7 +289,7 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, 
 	if p.Rows, p.Total, err = report.ListIncidents(r.Context(), s.store, f, pageSize, 0); err != nil {
 		return err
 	}
-	p.Query = query(f)
+	p.Links = linksOf(f)
 	p.Viewer = viewer(r)
 	return s.render(w, http.StatusOK, "subject.html", p)
 }

@@ -63,11 +63,15 @@ type Options struct {
 // Options (most callers need none).
 func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) {
 	pages, err := template.New("").Funcs(httpkit.Funcs()).Funcs(template.FuncMap{
-		"number": report.Number,
-		"count":  func(n int) string { return report.Number(int64(n)) },
-		"has":    slices.Contains[[]string],
-		"figure": figure,
-		"deref":  func(p *int64) int64 { return *p },
+		"number":      report.Number,
+		"count":       func(n int) string { return report.Number(int64(n)) },
+		"has":         slices.Contains[[]string],
+		"figure":      figure,
+		"figureText":  report.BoundsText,
+		"number64":    report.Number,
+		"duplicates":  report.DuplicatesNote,
+		"countryName": report.CountryName,
+		"deref":       func(p *int64) int64 { return *p },
 		"label": func(f fieldState, option string) string {
 			if l, ok := f.Labels[option]; ok {
 				return l
@@ -198,6 +202,7 @@ func (s *Server) routes() *router {
 	mux.Handle("GET /check-request", s.handle(s.checkForm))
 	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
 	mux.Handle("GET /api", s.handle(s.apiDocs))
+	s.routePublic(mux)
 	s.routeVictims(mux)
 	s.routeAPI(mux)
 	s.routeWorkspace(mux)
