@@ -54,6 +54,8 @@ func init() {
 		"user":          {"manage accounts: add --role R --org O EMAIL, list, disable EMAIL, token --role R EMAIL", runUser},
 		"audit":         {"print the audit log of sign-ins and account changes", runAudit},
 		"keys":          {"show the keys of victims' cases, or rotate the master key: show, rotate", runKeys},
+		"inventory":     {"keep an organisation's software: add|list|remove|import --org ORG", runInventory},
+		"alerts":        {"list the known-exploited-vulnerability alerts [--org ORG] [--format text|json]; decide ALERT-ID", runAlerts},
 		"help":          {"show this help", nil},
 	}
 }

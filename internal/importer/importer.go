@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/kev"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/csvmap"
 	"github.com/harmtrace/harmtrace/internal/interchange/hhs"
@@ -23,7 +24,7 @@ import (
 )
 
 // Formats lists the import formats, in the order detection tries them.
-var Formats = []string{"harmtrace", "stix", "misp-galaxy", "misp", "veris", "hhs-ocr", "csv"}
+var Formats = []string{"harmtrace", "stix", "misp-galaxy", "misp", "veris", "hhs-ocr", "kev", "csv"}
 
 // Options are the choices of one import.
 type Options struct {
@@ -86,6 +87,8 @@ func Detect(data []byte) string {
 		return "veris"
 	case hhs.Detect(data):
 		return "hhs-ocr"
+	case kev.Detect(data):
+		return "kev"
 	}
 	return ""
 }
@@ -105,6 +108,9 @@ func File(ctx context.Context, tx *db.Tx, file string, opts Options, sum *interc
 		if format = Detect(data); format == "" {
 			return fmt.Errorf("%s: format not recognised; give --format (%s)", file, strings.Join(Formats, ", "))
 		}
+	}
+	if format == "kev" {
+		return importKEV(ctx, tx, data, file, sum)
 	}
 	doc, err := Decode(data, file, format, opts, sum)
 	if err != nil {
