@@ -17,7 +17,10 @@ import (
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/inventory"
+	"github.com/harmtrace/harmtrace/internal/outbox"
 	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
 // States of an alert: raised open; a decision moves it to another.
@@ -94,7 +97,11 @@ func Match(ctx context.Context, tx *db.Tx, orgID string) ([]Alert, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return list(ctx, tx, `a.id IN (`+db.Placeholders(len(ids))+`)`, toAny(ids))
+	raised, err := list(ctx, tx, `a.id IN (`+db.Placeholders(len(ids))+`)`, toAny(ids))
+	if err != nil {
+		return nil, err
+	}
+	return raised, notify(ctx, tx, raised)
 }
 
 func toAny(v []string) []any {
@@ -205,13 +212,16 @@ const MaxReason = 2000
 // required: whoever reads the history later needs to know why.
 func Decide(ctx context.Context, tx *db.Tx, id, state, reason string) error {
 	reason = strings.TrimSpace(reason)
-	switch {
-	case !slices.Contains(States, state):
-		return fmt.Errorf("field \"state\": %q is not one of %s", state, strings.Join(States, ", "))
-	case reason == "":
-		return errors.New(`field "reason": say why (it is kept in the alert's history)`)
-	case len([]rune(reason)) > MaxReason:
-		return fmt.Errorf(`field "reason": longer than %d characters`, MaxReason)
+	var errs validate.Errors
+	if !slices.Contains(States, state) {
+		errs.Add("state", "%q is not one of %s", state, strings.Join(States, ", "))
+	}
+	if reason == "" {
+		errs.Add("reason", "say why (it is kept in the alert's history)")
+	}
+	errs.Length("reason", reason, MaxReason)
+	if err := errs.Err(); err != nil {
+		return err
 	}
 	var org string
 	err := tx.QueryRow(ctx, `SELECT organisation_id FROM alerts WHERE id = ?`, id).Scan(&org)
@@ -229,4 +239,65 @@ func Decide(ctx context.Context, tx *db.Tx, id, state, reason string) error {
 		return err
 	}
 	return account.Audit(ctx, tx, tx.Author.Who, "alert."+state, id, "", org)
+}
+
+// notify writes, in the transaction that raised them, one notification
+// per organisation of the new alerts: email to the users who may read its
+// inventory and consented, and to the webhooks of their teams.
+func notify(ctx context.Context, tx *db.Tx, raised []Alert) error {
+	byOrg := map[string][]Alert{}
+	var orgs []string
+	for _, a := range raised {
+		if byOrg[a.OrganisationID] == nil {
+			orgs = append(orgs, a.OrganisationID)
+		}
+		byOrg[a.OrganisationID] = append(byOrg[a.OrganisationID], a)
+	}
+	for _, org := range orgs {
+		list := byOrg[org]
+		rec, err := inventory.Record(ctx, tx, org)
+		if err != nil {
+			return err
+		}
+		teams := append([]string{rec.Marking.Owner}, rec.Members...)
+		var users []string
+		for _, team := range teams {
+			if team == "" {
+				continue
+			}
+			members, err := account.TeamUsers(ctx, tx, team)
+			if err != nil {
+				return err
+			}
+			for _, u := range members {
+				if access.Decide(access.User(u.ID, u.TeamID, u.Role), access.Read, rec) == nil {
+					users = append(users, u.ID)
+				}
+			}
+		}
+		m := outbox.Message{Event: "alert.raised", Subject: fmt.Sprintf("%d new known-exploited-vulnerability alerts for %s", len(list), list[0].Organisation),
+			Body: alertText(list), Link: "/work/organisations/" + org + "/alerts", RecordID: org}
+		if _, err := outbox.ToUsers(ctx, tx, users, m); err != nil {
+			return err
+		}
+		for _, team := range slices.Compact(teams) {
+			if _, err := outbox.ToTeam(ctx, tx, team, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func alertText(list []Alert) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The software of %s is listed in CISA's catalog of Known Exploited Vulnerabilities:\n\n", list[0].Organisation)
+	for _, a := range list {
+		r := ""
+		if a.Ransomware {
+			r = " — known ransomware use"
+		}
+		fmt.Fprintf(&b, "%s %s %s, due %s%s\n  %s\n", a.CVE, a.Vendor, a.Product, a.DueDate, r, a.RequiredAction)
+	}
+	return b.String()
 }

@@ -56,6 +56,7 @@ func init() {
 		"keys":          {"show the keys of victims' cases, or rotate the master key: show, rotate", runKeys},
 		"inventory":     {"keep an organisation's software: add|list|remove|import --org ORG", runInventory},
 		"alerts":        {"list the known-exploited-vulnerability alerts [--org ORG] [--format text|json]; decide ALERT-ID", runAlerts},
+		"notifications": {"show the outbox of notifications; add a team's webhook; retry a failed one", runNotifications},
 		"help":          {"show this help", nil},
 	}
 }

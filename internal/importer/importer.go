@@ -14,13 +14,13 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
-	"github.com/harmtrace/harmtrace/internal/kev"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/csvmap"
 	"github.com/harmtrace/harmtrace/internal/interchange/hhs"
 	"github.com/harmtrace/harmtrace/internal/interchange/misp"
 	"github.com/harmtrace/harmtrace/internal/interchange/stix"
 	"github.com/harmtrace/harmtrace/internal/interchange/veris"
+	"github.com/harmtrace/harmtrace/internal/kev"
 )
 
 // Formats lists the import formats, in the order detection tries them.
