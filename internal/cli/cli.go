@@ -16,6 +16,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/config"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/retarget"
 	"github.com/harmtrace/harmtrace/internal/stats"
 )
 
@@ -166,6 +167,7 @@ func openStore(ctx context.Context, env *Env) (*db.DB, error) {
 		return nil, err
 	}
 	account.Install(store)
+	retarget.Install(store, 0)
 	return store, nil
 }
 
