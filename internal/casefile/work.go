@@ -487,6 +487,11 @@ func (s *Store) Erase(ctx context.Context, caseID, actor, why string) (string, e
 				return err
 			}
 		}
+		// Volunteer tasks stay for the hours logged against them (the yearly
+		// cap counts them); their titles go with the key.
+		if _, err := tx.Exec(ctx, `UPDATE volunteer_tasks SET title_sealed = '' WHERE case_id = ?`, caseID); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `UPDATE cases SET status = ?, outcome = '', content_sealed = '', contact_sealed = '', attack_types = '[]',
 			ongoing = '', affected = '[]', harmed_groups = '[]', consent_contact = 0, consent_share = 0, consent_name = 0, consent_count = 0,
 			subject = '', erased_at = ?, updated_at = ? WHERE id = ?`, why, at, at, caseID)
