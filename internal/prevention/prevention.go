@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/access"
@@ -50,6 +51,7 @@ type Options struct {
 func New(log *slog.Logger, store *db.DB, opts Options) (*Server, error) {
 	pages, err := template.New("").Funcs(httpkit.Funcs()).Funcs(template.FuncMap{
 		"states": func() []string { return alert.States },
+		"has":    slices.Contains[[]string],
 	}).ParseFS(httpkit.Layout, httpkit.LayoutPattern)
 	if err == nil {
 		pages, err = pages.ParseFS(templateFiles, "templates/*.html")
@@ -73,6 +75,31 @@ func (s *Server) Routes(mux httpkit.Router) {
 		"GET /api/v1/organisations/{id}/inventory":           s.apiInventory,
 		"POST /api/v1/organisations/{id}/inventory":          s.apiAddItem,
 		"DELETE /api/v1/organisations/{id}/inventory/{item}": s.apiRemoveItem,
+		"GET /work/warnings":                                 s.warningsPage,
+		"POST /work/warnings/{id}":                           s.warningSeen,
+		"GET /api/v1/warnings":                               s.apiWarnings,
+		"POST /work/cases/{id}/organisation":                 s.linkCase,
+		"POST /api/v1/cases/{id}/organisations":              s.linkCase,
+		"GET /work/notifications":                            s.consentPage,
+		"POST /work/notifications":                           s.consentPage,
+		"GET /admin/notifications":                           s.admin(s.outboxPage),
+		"POST /admin/notifications":                          s.admin(s.outboxAct),
+		"GET /api/v1/notifications":                          s.admin(s.apiOutbox),
+		"GET /work/volunteer":                                s.needCases(s.myVolunteering),
+		"POST /work/volunteer":                               s.needCases(s.myVolunteering),
+		"GET /work/tasks/{id}":                               s.needCases(s.taskPage),
+		"POST /work/tasks/{id}":                              s.needCases(s.taskPage),
+		"GET /work/cases/{id}/volunteers":                    s.needCases(s.caseVolunteers),
+		"POST /work/cases/{id}/volunteers":                   s.needCases(s.caseVolunteers),
+		"GET /work/volunteers":                               s.volunteersPage,
+		"POST /work/volunteers/{id}":                         s.vet,
+		"GET /api/v1/volunteer/tasks":                        s.needCases(s.apiMyTasks),
+		"POST /api/v1/volunteer-tasks/{id}/hours":            s.needCases(s.apiLogHours),
+		"GET /api/v1/volunteer-tasks/{id}/matches":           s.needCases(s.apiMatches),
+		"POST /api/v1/volunteer-tasks/{id}/assign":           s.needCases(s.apiAssign),
+		"POST /api/v1/cases/{id}/volunteer-tasks":            s.needCases(s.apiCreateTask),
+		"GET /api/v1/volunteers/{id}":                        s.apiProfile,
+		"PUT /api/v1/volunteers/{id}":                        s.apiProfile,
 	} {
 		mux.Handle(pattern, httpkit.Handle(s.log, s.signedIn(h)))
 	}
