@@ -9,7 +9,8 @@ import "slices"
 //	                (ID the organisation, Owner the helping team that keeps
 //	                it, "" for any; Members the teams that are the
 //	                organisation itself):
-//	                  case workers and admins of the owner team: everything
+//	                  case workers and admins of the owner team who may
+//	                  read the organisation record (Refs): everything
 //	                  users of a member team: read; all but viewers and
 //	                  volunteers also write (items, alert decisions);
 //	                  Manage (who the members are) is the helpers'
@@ -44,7 +45,7 @@ func (v Viewer) decidePrevention(action Action, rec Record) error {
 	switch rec.Kind {
 	case Inventory:
 		switch {
-		case helper:
+		case helper && v.readsAll(rec.Refs):
 			return nil
 		case !slices.Contains(rec.Members, v.TeamID):
 			return ErrHidden
@@ -60,10 +61,8 @@ func (v Viewer) decidePrevention(action Action, rec Record) error {
 		if !slices.Contains(caseWorkers, v.Role) {
 			return ErrHidden
 		}
-		for _, m := range rec.Refs {
-			if !v.Reads(m) {
-				return ErrHidden
-			}
+		if !v.readsAll(rec.Refs) {
+			return ErrHidden
 		}
 		if rec.Within != nil {
 			return v.decideCase(action, *rec.Within)
@@ -98,6 +97,15 @@ func (v Viewer) decidePrevention(action Action, rec Record) error {
 	return ErrHidden
 }
 
+func (v Viewer) readsAll(ms []Marking) bool {
+	for _, m := range ms {
+		if !v.Reads(m) {
+			return false
+		}
+	}
+	return true
+}
+
 // InventoryCondition is the inventory read rule in SQL, on a table with
 // the columns organisation_id and owner_team (inventories) under alias.
 func (v Viewer) InventoryCondition(alias string) (string, []any) {
@@ -108,7 +116,9 @@ func (v Viewer) InventoryCondition(alias string) (string, []any) {
 	case !v.SignedIn:
 		return "1 = 0", nil
 	case slices.Contains(caseWorkers, v.Role):
-		return "(" + alias + ".owner_team = '' OR " + alias + ".owner_team = ? OR " + member + ")", []any{v.TeamID, v.TeamID}
+		org, args := v.Condition("inv_o")
+		return "(((" + alias + ".owner_team = '' OR " + alias + ".owner_team = ?) AND EXISTS (SELECT 1 FROM organisations inv_o WHERE inv_o.id = " +
+			alias + ".organisation_id AND " + org + ")) OR " + member + ")", append(append([]any{v.TeamID}, args...), v.TeamID)
 	}
 	return member, []any{v.TeamID}
 }

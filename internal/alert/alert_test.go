@@ -162,8 +162,23 @@ func TestAlertsReadOnlyByTheirOrganisationAndHelpers(t *testing.T) {
 			t.Fatal(err)
 		}
 		var org string
+		var secret string
 		err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
-			org = organisation(t, ctx, tx, "Refuge Saint-Martin")
+			o := &trace.Organisation{Name: "Refuge Saint-Martin", Kind: "ngo", Marking: access.Marking{TLP: "amber", Owner: "team-helpers"}}
+			if _, err := trace.SaveOrganisation(ctx, tx, o); err != nil {
+				return err
+			}
+			org = o.ID
+			// An organisation another team keeps amber: its inventory, kept
+			// by nobody yet, is hidden from the helpers, who may not read it.
+			hidden := &trace.Organisation{Name: "Secret Shelter", Kind: "ngo", Marking: access.Marking{TLP: "amber", Owner: "team-other"}}
+			if _, err := trace.SaveOrganisation(ctx, tx, hidden); err != nil {
+				return err
+			}
+			secret = hidden.ID
+			if _, err := inventory.Add(ctx, tx, "", &inventory.Item{OrganisationID: secret, Vendor: "Git", Product: "Git"}); err != nil {
+				return err
+			}
 			it := inventory.Item{OrganisationID: org, Vendor: "Git", Product: "Git"}
 			if _, err := inventory.Add(ctx, tx, "team-helpers", &it); err != nil {
 				return err
@@ -171,11 +186,21 @@ func TestAlertsReadOnlyByTheirOrganisationAndHelpers(t *testing.T) {
 			if err := inventory.AddMember(ctx, tx, org, "team-refuge"); err != nil {
 				return err
 			}
-			_, err := alert.Match(ctx, tx, org)
+			_, err := alert.Match(ctx, tx, "")
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		helper := access.User("u1", "team-helpers", "case-worker")
+		if err := inventory.Check(ctx, store, helper, access.Read, secret); err != access.ErrHidden {
+			t.Errorf("the helpers read the inventory of an organisation they may not read: %v", err)
+		}
+		if list, _ := alert.List(ctx, store, helper, alert.Filter{OrganisationID: secret}); len(list) != 0 {
+			t.Errorf("the helpers list %d alerts of an organisation they may not read", len(list))
+		}
+		if list, _ := alert.List(ctx, store, access.User("u9", "team-other", "case-worker"), alert.Filter{OrganisationID: secret}); len(list) == 0 {
+			t.Error("the organisation's own team's case worker lists no alert of its unkept inventory")
 		}
 		for _, tt := range []struct {
 			name  string
@@ -193,7 +218,7 @@ func TestAlertsReadOnlyByTheirOrganisationAndHelpers(t *testing.T) {
 			{"another team's case worker", access.User("u7", "team-other", "case-worker"), false, false},
 			{"the public", access.Public, false, false},
 		} {
-			list, err := alert.List(ctx, store, tt.v, alert.Filter{})
+			list, err := alert.List(ctx, store, tt.v, alert.Filter{OrganisationID: org})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -125,21 +125,24 @@ func Record(ctx context.Context, q db.Querier, orgID string) (access.Record, err
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return rec, err
 	}
-	rec.Members, err = Members(ctx, q, orgID)
-	return rec, err
+	if rec.Members, err = Members(ctx, q, orgID); err != nil {
+		return rec, err
+	}
+	m, err := access.Stored(ctx, q, access.Organisation, orgID)
+	if err != nil {
+		return rec, err
+	}
+	rec.Refs = []access.Marking{m}
+	return rec, nil
 }
 
 // Check decides action on the inventory of organisation orgID;
 // access.ErrHidden for a missing organisation.
 func Check(ctx context.Context, q db.Querier, v access.Viewer, action access.Action, orgID string) error {
-	var n int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM organisations WHERE id = ?`, orgID).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
+	rec, err := Record(ctx, q, orgID)
+	if errors.Is(err, db.ErrNotFound) {
 		return access.ErrHidden
 	}
-	rec, err := Record(ctx, q, orgID)
 	if err != nil {
 		return err
 	}
@@ -299,4 +302,34 @@ func ReadCSV(r io.Reader, orgID string) ([]Item, error) {
 		}
 		out = append(out, it)
 	}
+}
+
+// Summary is an inventory as lists show it.
+type Summary struct {
+	OrganisationID string `json:"organisation_id"`
+	Organisation   string `json:"organisation"`
+	Items          int    `json:"items"`
+	OpenAlerts     int    `json:"open_alerts"`
+}
+
+// Readable lists the inventories viewer v may read, by organisation name.
+func Readable(ctx context.Context, q db.Querier, v access.Viewer) ([]Summary, error) {
+	cond, args := v.InventoryCondition("inv")
+	rows, err := q.Query(ctx, `SELECT inv.organisation_id, o.name,
+		(SELECT COUNT(*) FROM inventory_items i WHERE i.organisation_id = inv.organisation_id),
+		(SELECT COUNT(*) FROM alerts a WHERE a.organisation_id = inv.organisation_id AND a.state = 'open')
+		FROM inventories inv JOIN organisations o ON o.id = inv.organisation_id WHERE `+cond+` ORDER BY o.name, inv.organisation_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list inventories: %w", err)
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var s Summary
+		if err := rows.Scan(&s.OrganisationID, &s.Organisation, &s.Items, &s.OpenAlerts); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

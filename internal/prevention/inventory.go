@@ -216,11 +216,29 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 	if st := r.URL.Query().Get("state"); st != "" {
 		f.States = []string{st}
 	}
-	list, err := alert.List(r.Context(), s.store, httpkit.Access(r), f)
+	v := httpkit.Access(r)
+	if ref := r.URL.Query().Get("organisation"); ref != "" {
+		// Open (or start) an organisation's inventory by its id or exact name.
+		o, err := inventory.ResolveOrganisation(r.Context(), s.store, ref)
+		if err == nil {
+			err = s.checkInventory(r, access.Read, o.ID)
+		}
+		if err != nil {
+			return s.refused(w, r, access.ErrHidden)
+		}
+		http.Redirect(w, r, "/work/organisations/"+o.ID+"/inventory", http.StatusSeeOther)
+		return nil
+	}
+	list, err := alert.List(r.Context(), s.store, v, f)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "alerts.html", map[string]any{"Alerts": list, "Title": "Alerts"})
+	inventories, err := inventory.Readable(r.Context(), s.store, v)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "alerts.html", map[string]any{"Alerts": list, "Inventories": inventories, "Helper": v.MayHelp() == nil,
+		"Title": "Alerts"})
 }
 
 func (s *Server) alertsOfOrganisation(w http.ResponseWriter, r *http.Request) error {
