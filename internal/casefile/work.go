@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
-	"github.com/harmtrace/harmtrace/internal/outbox"
 	"github.com/harmtrace/harmtrace/internal/keys"
+	"github.com/harmtrace/harmtrace/internal/outbox"
 	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
