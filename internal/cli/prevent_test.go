@@ -79,3 +79,25 @@ func TestInventoryAndAlerts(t *testing.T) {
 		}
 	})
 }
+
+// TestNotificationsCommand adds a team's webhook (its secret shown once)
+// and lists the outbox with its counts.
+func TestNotificationsCommand(t *testing.T) {
+	store := sqliteStore(t)
+	if code, out, errOut := harmtrace(t, store, "user", "add", "--role", "admin", "--org", "Team A", "admin@a.example"); code != 0 {
+		t.Fatalf("user add: %s%s", out, errOut)
+	}
+	code, out, errOut := harmtrace(t, store, "notifications", "webhook", "--team", "Team A", "https://hooks.example/a")
+	if code != 0 || !strings.Contains(out, "signing secret (shown once): ") {
+		t.Fatalf("webhook: %d %s%s", code, out, errOut)
+	}
+	if code, _, errOut := harmtrace(t, store, "notifications", "webhook", "--team", "Team A", "ftp://hooks.example/a"); code == 0 || !strings.Contains(errOut, "url") {
+		t.Fatalf("an ftp webhook: %d %s", code, errOut)
+	}
+	if code, out, _ := harmtrace(t, store, "notifications"); code != 0 || !strings.Contains(out, "pending 0, sending 0, delivered 0, failed 0, withheld 0") {
+		t.Fatalf("list: %s", out)
+	}
+	if code, _, _ := harmtrace(t, store, "notifications", "retry", "notification--none"); code == 0 {
+		t.Fatal("retrying a missing notification succeeded")
+	}
+}

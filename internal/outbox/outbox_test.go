@@ -98,6 +98,16 @@ func TestDeliveryByEmailAndWebhook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Without an SMTP server, email waits, its attempts unspent.
+		idle := f.worker()
+		idle.SMTP = nil
+		f.hook.FailNext(1)
+		if n, _ := idle.Once(ctx); n != 0 {
+			t.Fatalf("a worker without SMTP delivered %d", n)
+		}
+		if rows, _ := outbox.List(ctx, store, f.team, outbox.Pending, 10); len(rows) != 3 || rows[0].Attempts+rows[1].Attempts+rows[2].Attempts != 1 {
+			t.Fatalf("pending after a pass without SMTP: %+v", rows)
+		}
 		n, err := f.worker().Once(ctx)
 		if err != nil || n != 2 {
 			t.Fatalf("delivered %d: %v", n, err)

@@ -122,8 +122,14 @@ func (w *Worker) claim(ctx context.Context, n int) ([]claimed, error) {
 	stamp, until := db.Timestamp(now), db.Timestamp(now.Add(lease))
 	var out []claimed
 	err := w.DB.Write(ctx, db.Author{Who: "harmtrace notifications"}, func(tx *db.Tx) error {
+		// Without an SMTP server, email waits in the outbox, its attempts
+		// unspent, until one is configured.
+		channels := `channel IN ('email', 'webhook')`
+		if w.SMTP == nil {
+			channels = `channel = 'webhook'`
+		}
 		rows, err := tx.Query(ctx, `SELECT id, event, channel, recipient, subject, body, link, record_id, created_at, attempts FROM outbox
-			WHERE `+dueCondition+` ORDER BY created_at, id LIMIT ?`, stamp, stamp, n)
+			WHERE `+dueCondition+` AND `+channels+` ORDER BY created_at, id LIMIT ?`, stamp, stamp, n)
 		if err != nil {
 			return err
 		}
