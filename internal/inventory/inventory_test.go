@@ -17,7 +17,7 @@ func TestReadCSV(t *testing.T) {
 		t.Fatalf("items: %+v", items)
 	}
 	for name, bad := range map[string]string{
-		"no header columns": "name,version\nx,1\n",
+		"no header columns":       "name,version\nx,1\n",
 		"a row without a product": "vendor,product\nMicrosoft,Exchange\nApache,\n",
 		"a bad CPE":               "vendor,product,cpe\nx,y,cpe:2.3:a:*:*\n",
 	} {
