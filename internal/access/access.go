@@ -123,6 +123,12 @@ type Record struct {
 	// of their receipt, a volunteer the cases assigned to them.
 	ID       string
 	Assigned []string
+	// Members are the teams that are the organisation itself, for an
+	// organisation's inventory and alerts (prevent.go).
+	Members []string
+	// Within is the case a warning is about (prevent.go), decided as a
+	// case.
+	Within *Record
 }
 
 // ErrHidden is the answer for a record the viewer may not read: the same
@@ -144,8 +150,11 @@ func IsRefusal(err error) bool {
 // Decide is the one decision: nil when v may do action on rec, ErrHidden
 // when v may not read it, a *Refusal when v may read but not write it.
 func Decide(v Viewer, action Action, rec Record) error {
-	if rec.Kind == Case {
+	switch rec.Kind {
+	case Case:
 		return v.decideCase(action, rec)
+	case Inventory, Warning, VolunteerTask, Volunteer:
+		return v.decidePrevention(action, rec)
 	}
 	if !v.Reads(rec.Marking) || (rec.Parent != nil && !v.Reads(*rec.Parent)) {
 		return ErrHidden

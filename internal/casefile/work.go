@@ -12,6 +12,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/keys"
+	"github.com/harmtrace/harmtrace/internal/outbox"
 	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
@@ -390,6 +391,9 @@ func (s *Store) AddMessage(ctx context.Context, tx *db.Tx, caseID, sender, autho
 		if err := promote(ctx, tx, caseID, actor, "waiting", "in-progress"); err != nil {
 			return err
 		}
+		if err := notifyMessage(ctx, tx, caseID); err != nil {
+			return err
+		}
 	} else if err := responded(ctx, tx, caseID); err != nil {
 		return err
 	}
@@ -478,10 +482,15 @@ func (s *Store) Erase(ctx context.Context, caseID, actor, why string) (string, e
 	var at string
 	err := s.DB.Write(ctx, db.Author{Who: actor, Why: "case " + why}, func(tx *db.Tx) error {
 		at = tx.Stamp()
-		for _, table := range []string{"case_tasks", "case_notes", "case_messages", "case_files", "case_events"} {
+		for _, table := range []string{"case_tasks", "case_notes", "case_messages", "case_files", "case_events", "case_organisations", "warnings"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE case_id = ?`, caseID); err != nil {
 				return err
 			}
+		}
+		// Volunteer tasks stay for the hours logged against them (the yearly
+		// cap counts them); their titles go with the key.
+		if _, err := tx.Exec(ctx, `UPDATE volunteer_tasks SET title_sealed = '' WHERE case_id = ?`, caseID); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE cases SET status = ?, outcome = '', content_sealed = '', contact_sealed = '', attack_types = '[]',
 			ongoing = '', affected = '[]', harmed_groups = '[]', consent_contact = 0, consent_share = 0, consent_name = 0, consent_count = 0,
@@ -630,4 +639,26 @@ func CountGroups(ctx context.Context, q db.Querier) (GroupCounts, error) {
 		out.Cases = 0
 	}
 	return out, nil
+}
+
+// notifyMessage tells the case's assigned helpers who consented, and
+// their team's webhooks, that the reporter wrote: in the outbox, in the
+// message's transaction; the notification names the case, never what the
+// reporter wrote.
+func notifyMessage(ctx context.Context, tx *db.Tx, caseID string) error {
+	assigned, err := db.Column[string](ctx, tx, `SELECT user_id FROM case_assignments WHERE case_id = ? ORDER BY user_id`, caseID)
+	if err != nil {
+		return err
+	}
+	var team string
+	if err := tx.QueryRow(ctx, `SELECT owner_team FROM cases WHERE id = ?`, caseID).Scan(&team); err != nil {
+		return err
+	}
+	m := outbox.Message{Event: "case.message", Subject: "A new message on case " + caseID,
+		Body: "The reporter of case " + caseID + " wrote a new message. Read it in the workspace.", Link: "/work/cases/" + caseID, RecordID: caseID}
+	if _, err := outbox.ToUsers(ctx, tx, assigned, m); err != nil {
+		return err
+	}
+	_, err = outbox.ToTeam(ctx, tx, team, m)
+	return err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/config"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/retarget"
 	"github.com/harmtrace/harmtrace/internal/stats"
 )
 
@@ -55,6 +56,9 @@ func init() {
 		"audit":         {"print the audit log of sign-ins and account changes", runAudit},
 		"evidence":      {"keep evidence with its chain of custody: add, note, log [--verify], export, verify", runEvidence},
 		"keys":          {"show the keys of victims' cases, or rotate the master key: show, rotate", runKeys},
+		"inventory":     {"keep an organisation's software: add|list|remove|import --org ORG", runInventory},
+		"alerts":        {"list the known-exploited-vulnerability alerts [--org ORG] [--format text|json]; decide ALERT-ID", runAlerts},
+		"notifications": {"show the outbox of notifications; add a team's webhook; retry a failed one", runNotifications},
 		"help":          {"show this help", nil},
 	}
 }
@@ -164,6 +168,7 @@ func openStore(ctx context.Context, env *Env) (*db.DB, error) {
 		return nil, err
 	}
 	account.Install(store)
+	retarget.Install(store, 0)
 	return store, nil
 }
 

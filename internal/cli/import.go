@@ -125,6 +125,9 @@ func printSummary(env *Env, sum *interchange.Summary, dryRun bool) {
 	if sum.PossibleDuplicates > 0 {
 		fmt.Fprintf(env.Stdout, "  %d possible duplicates left for an analyst: harmtrace duplicates\n", sum.PossibleDuplicates)
 	}
+	for _, n := range sum.Notes {
+		fmt.Fprintf(env.Stdout, "  %s\n", n)
+	}
 	for _, w := range sum.Warnings {
 		fmt.Fprintf(env.Stdout, "  warning: %s\n", w)
 	}

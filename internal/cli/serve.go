@@ -14,7 +14,9 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/evidence"
+	"github.com/harmtrace/harmtrace/internal/kev"
 	"github.com/harmtrace/harmtrace/internal/keys"
+	"github.com/harmtrace/harmtrace/internal/outbox"
 
 	"github.com/harmtrace/harmtrace/internal/seed"
 	"github.com/harmtrace/harmtrace/internal/web"
@@ -52,8 +54,17 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&retention, "case-retention", "erase a victim's case not changed for this long: 365d, 90d, 720h")
 	fs.DurationVar(&opts.FirstResponse, "first-response", 48*time.Hour, "a case without a first response for this long is overdue")
 	evidenceMax := fs.Int64("evidence-max-bytes", evidence.DefaultMaxBytes, "the largest file of evidence taken")
+	smtpURL := fs.String("smtp", os.Getenv(outbox.EnvSMTP), "where notifications by email go: smtp://user:password@host:587?from=ADDRESS\n(always upgraded with STARTTLS; env "+outbox.EnvSMTP+")")
+	publicURL := fs.String("public-url", "", "the address users reach the server at, for the links in notifications (default http://ADDR)")
+	fs.Float64Var(&opts.HoursCap, "volunteer-hours-cap", 100, "the most hours one volunteer gives one helped organisation in a calendar year")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	var mailer *outbox.SMTP
+	if *smtpURL != "" {
+		if mailer, err = outbox.ParseSMTP(*smtpURL); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	store, err := openStore(ctx, env)
@@ -73,6 +84,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	log.Info("victims' cases are encrypted with keys outside the database: back them up apart from it",
 		"master_key", ring.MasterPath(), "case_keys", ring.Dir())
 	go expireCases(ctx, log, opts.Cases, retention.d)
+	if err := kev.EnsureBundled(ctx, store); err != nil {
+		return err
+	}
+	if *publicURL == "" {
+		*publicURL = "http://" + *addr
+	}
+	if mailer == nil {
+		log.Info("no --smtp: notifications by email wait in the outbox until a server is configured")
+	} else {
+		log.Info("notifications by email", "smtp", mailer.String())
+	}
+	go (&outbox.Worker{DB: store, SMTP: mailer, Log: log, BaseURL: *publicURL}).Run(ctx)
 	if !*noSeed {
 		empty, err := seed.Empty(ctx, store)
 		if err != nil {

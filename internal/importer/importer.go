@@ -20,10 +20,11 @@ import (
 	"github.com/harmtrace/harmtrace/internal/interchange/misp"
 	"github.com/harmtrace/harmtrace/internal/interchange/stix"
 	"github.com/harmtrace/harmtrace/internal/interchange/veris"
+	"github.com/harmtrace/harmtrace/internal/kev"
 )
 
 // Formats lists the import formats, in the order detection tries them.
-var Formats = []string{"harmtrace", "stix", "misp-galaxy", "misp", "veris", "hhs-ocr", "csv"}
+var Formats = []string{"harmtrace", "stix", "misp-galaxy", "misp", "veris", "hhs-ocr", "kev", "csv"}
 
 // Options are the choices of one import.
 type Options struct {
@@ -86,6 +87,8 @@ func Detect(data []byte) string {
 		return "veris"
 	case hhs.Detect(data):
 		return "hhs-ocr"
+	case kev.Detect(data):
+		return "kev"
 	}
 	return ""
 }
@@ -105,6 +108,9 @@ func File(ctx context.Context, tx *db.Tx, file string, opts Options, sum *interc
 		if format = Detect(data); format == "" {
 			return fmt.Errorf("%s: format not recognised; give --format (%s)", file, strings.Join(Formats, ", "))
 		}
+	}
+	if format == "kev" {
+		return importKEV(ctx, tx, data, file, sum)
 	}
 	doc, err := Decode(data, file, format, opts, sum)
 	if err != nil {

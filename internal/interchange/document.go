@@ -67,6 +67,9 @@ type Summary struct {
 	Skipped map[string]int    `json:"skipped,omitempty"`
 	// Warnings name what was imported but looked wrong in the input.
 	Warnings []string `json:"warnings,omitempty"`
+	// Notes say what an import did beyond records (a catalog version
+	// recorded, alerts raised).
+	Notes []string `json:"notes,omitempty"`
 	// Merged counts incidents found to be an attack already stored, and
 	// merged into it; PossibleDuplicates the pairs left for an analyst.
 	Merged             int `json:"merged"`

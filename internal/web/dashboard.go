@@ -18,6 +18,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/stix"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/retarget"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
@@ -68,6 +69,9 @@ type homePage struct {
 	DataTypes, Groups               any
 	Figures                         []report.NamedRange
 	Options                         filterOptions
+	// AttackedAgain counts the organisations named by two clear incidents
+	// at most 12 months apart (retarget.Count), of all clear incidents.
+	AttackedAgain int
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -83,6 +87,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		timeline = append(timeline, chart.Bar{Label: b.Key, Value: float64(b.Incidents)})
 		people = append(people, chart.Bar{Label: b.Key, Value: float64(b.PeopleAffectedMin)})
 	}
+	again, err := retarget.Count(r.Context(), s.store, 0)
+	if err != nil {
+		return err
+	}
 	counts := map[string]int{}
 	for _, b := range rep.ByCountry {
 		counts[b.Key] = b.Incidents
@@ -96,6 +104,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		Articles:       chart.Bars("Incidents by UN Convention article", articleBars(rep.ByConventionArticle), number),
 		DataTypes:      chart.Bars("Incidents by data exposed", bars(rep.ByDataType, 12), number),
 		Groups:         chart.Bars("Incidents by vulnerable group of the victims", bars(rep.ByGroup, 12), number),
+		AttackedAgain:  again,
 	}
 	return s.render(w, http.StatusOK, "home.html", p)
 }

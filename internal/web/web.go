@@ -57,6 +57,9 @@ type Options struct {
 	// FirstResponse is how long a case waits for a first response before
 	// it is overdue (default 48 hours).
 	FirstResponse time.Duration
+	// HoursCap is the most hours one volunteer gives one helped
+	// organisation in a calendar year (default 100).
+	HoursCap float64
 }
 
 // New returns the HTTP handler of harmtrace; opts, when given, is one
@@ -204,6 +207,7 @@ func (s *Server) routes() *router {
 	mux.Handle("GET /api", s.handle(s.apiDocs))
 	s.routePublic(mux)
 	s.routeVictims(mux)
+	s.routePrevention(mux)
 	s.routeAPI(mux)
 	s.routeWorkspace(mux)
 	s.routeTAXII(mux)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/retarget"
 	"github.com/harmtrace/harmtrace/internal/stats"
 )
 
@@ -106,6 +107,7 @@ func open(t testing.TB, dsn string) *db.DB {
 		t.Fatalf("stats: %v", err)
 	}
 	account.Install(store)
+	retarget.Install(store, 0)
 	return store
 }
 
