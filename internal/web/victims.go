@@ -3,6 +3,10 @@ package web
 import (
 	"net/http"
 
+	"github.com/harmtrace/harmtrace/internal/alert"
+	"github.com/harmtrace/harmtrace/internal/inventory"
+	"github.com/harmtrace/harmtrace/internal/volunteer"
+
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/casework"
 	"github.com/harmtrace/harmtrace/internal/evidence"
@@ -30,8 +34,8 @@ func (s *Server) routeVictims(mux *router) {
 	e.Routes(mux)
 }
 
-// victimEndpoints are the API endpoints that internal/victim and
-// internal/casework register themselves: listed here (without a handler)
+// victimEndpoints are the API endpoints that internal/victim,
+// internal/casework and internal/prevention register themselves: listed here (without a handler)
 // for the API page and the OpenAPI document.
 func victimEndpoints() []endpoint {
 	return []endpoint{
@@ -61,5 +65,35 @@ func victimEndpoints() []endpoint {
 		{method: "GET", path: "/api/v1/cases/{id}/messages", role: "volunteer", response: []casefile.Message{}, summary: "Messages with the reporter"},
 		{method: "POST", path: "/api/v1/cases/{id}/messages", role: "volunteer", status: http.StatusCreated, request: casework.NewText{},
 			response: []casefile.Message{}, summary: "Write to the reporter (they read it with their receipt)"},
+
+		// internal/prevention
+		{method: "GET", path: "/api/v1/alerts", role: "viewer", query: []string{"organisation", "state"}, response: map[string]any{},
+			summary: "Known-exploited-vulnerability alerts the caller may read: {catalog, alerts}; known ransomware use first, then the oldest due date"},
+		{method: "PATCH", path: "/api/v1/alerts/{id}", role: "viewer", request: map[string]any{}, response: alert.Alert{},
+			summary: "Acknowledge, fix or dismiss an alert, with a reason kept in its history: {state, reason}"},
+		{method: "GET", path: "/api/v1/organisations/{id}/inventory", role: "viewer", response: map[string]any{},
+			summary: "An organisation's software inventory: {organisation_id, items}"},
+		{method: "POST", path: "/api/v1/organisations/{id}/inventory", role: "viewer", status: http.StatusCreated, request: inventory.Item{},
+			response: map[string]any{}, summary: "Add software to an inventory: {item, raised} with the alerts it raised"},
+		{method: "DELETE", path: "/api/v1/organisations/{id}/inventory/{item}", role: "viewer", response: map[string]any{},
+			summary: "Remove software from an inventory"},
+		{method: "GET", path: "/api/v1/warnings", role: "case-worker", response: map[string]any{},
+			summary: "Warnings that an organisation with a case or an earlier incident was attacked again"},
+		{method: "POST", path: "/api/v1/cases/{id}/organisations", role: "case-worker", request: map[string]any{}, response: map[string]any{},
+			summary: "Link a case to a tracker organisation, so a new attack on it warns the case worker"},
+		{method: "GET", path: "/api/v1/notifications", role: "admin", response: map[string]any{},
+			summary: "The team's outbox: each notification's status (waiting, delivered, retried, failed, withheld)"},
+		{method: "GET", path: "/api/v1/volunteer/tasks", role: "volunteer", response: map[string]any{}, summary: "The caller's volunteer tasks: {tasks}"},
+		{method: "POST", path: "/api/v1/volunteer-tasks/{id}/hours", role: "volunteer", request: map[string]any{}, response: volunteer.Task{},
+			summary: "Log hours on a task, within the yearly cap per helped organisation"},
+		{method: "GET", path: "/api/v1/volunteer-tasks/{id}/matches", role: "case-worker", response: []volunteer.Match{},
+			summary: "Volunteers ranked for a task: skills, language, time-zone overlap, load, within the cap"},
+		{method: "POST", path: "/api/v1/volunteer-tasks/{id}/assign", role: "case-worker", request: map[string]any{}, response: volunteer.Task{},
+			summary: "Assign a task to one of its matches"},
+		{method: "POST", path: "/api/v1/cases/{id}/volunteer-tasks", role: "case-worker", status: http.StatusCreated, request: map[string]any{},
+			response: volunteer.Task{}, summary: "Open a volunteer task on a case, asking for skills and languages"},
+		{method: "GET", path: "/api/v1/volunteers/{id}", role: "volunteer", response: volunteer.Profile{}, summary: "A volunteer's profile"},
+		{method: "PUT", path: "/api/v1/volunteers/{id}", role: "volunteer", request: volunteer.Profile{}, response: volunteer.Profile{},
+			summary: "Keep one's volunteer profile; case workers vet it"},
 	}
 }
