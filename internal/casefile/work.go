@@ -169,6 +169,10 @@ func SetStatus(ctx context.Context, tx *db.Tx, caseID, actor, status, outcome st
 	return event(ctx, tx, caseID, actor, what)
 }
 
+// Helpers are the roles a case is assigned to (internal/access/cases.go
+// lets no other role reach a case).
+var Helpers = []string{"admin", "case-worker", "volunteer"}
+
 // Assign replaces who works on the case: users of the owner team.
 // Taking a case makes it the team's.
 func Assign(ctx context.Context, tx *db.Tx, caseID, actor, teamID string, userIDs []string) error {
@@ -179,10 +183,13 @@ func Assign(ctx context.Context, tx *db.Tx, caseID, actor, teamID string, userID
 		return err
 	}
 	for _, u := range userIDs {
-		var team string
-		err := tx.QueryRow(ctx, `SELECT team_id FROM users WHERE id = ?`, u).Scan(&team)
+		var team, role string
+		err := tx.QueryRow(ctx, `SELECT team_id, role FROM users WHERE id = ?`, u).Scan(&team, &role)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && team != teamID) {
 			return fmt.Errorf("assign: %s is no user of the team", u)
+		}
+		if err == nil && !slices.Contains(Helpers, role) {
+			return fmt.Errorf("assign: a %s does not work on cases: assign case workers, admins or volunteers", role)
 		}
 		if err != nil {
 			return err

@@ -203,7 +203,7 @@ func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) error {
 		return invalid(w, errors.New("a note needs text"))
 	}
 	err := s.write(r, access.Write, id, "note", func(tx *db.Tx, who string) error {
-		return s.cases.AddNote(r.Context(), tx, id, httpkit.User(r).ID, strings.TrimSpace(body.Body))
+		return s.cases.AddNote(r.Context(), tx, id, who, strings.TrimSpace(body.Body))
 	})
 	return s.answer(w, r, err, func() error {
 		notes, err := s.cases.Notes(r.Context(), s.cases.DB, id)
@@ -232,7 +232,7 @@ func (s *Server) apiAddMessage(w http.ResponseWriter, r *http.Request) error {
 		return invalid(w, errors.New("a message needs text, at most 20,000 characters"))
 	}
 	err := s.write(r, access.Write, id, "message", func(tx *db.Tx, who string) error {
-		return s.cases.AddMessage(r.Context(), tx, id, "helper", httpkit.User(r).ID, strings.TrimSpace(body.Body), "", nil)
+		return s.cases.AddMessage(r.Context(), tx, id, "helper", who, strings.TrimSpace(body.Body), "", nil)
 	})
 	return s.answer(w, r, err, func() error {
 		msgs, err := s.cases.Messages(r.Context(), s.cases.DB, id)

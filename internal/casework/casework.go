@@ -189,6 +189,7 @@ type casePage struct {
 	Statuses   []string
 	Outcomes   []string
 	TLPs       []string
+	Helpers    []string
 }
 
 // load reads a case for its page or the API, and audits the read.
@@ -205,7 +206,8 @@ func (s *Server) load(r *http.Request, id string) (*casePage, error) {
 		return nil, err
 	}
 	p := &casePage{Case: c, Manage: s.check(r, access.Manage, id) == nil, Severities: casefile.Severities, Priorities: casefile.Priorities,
-		Statuses: []string{"received", "triaged", "in-progress", "waiting", "closed"}, Outcomes: casefile.Outcomes, TLPs: vocab.TLP.Values}
+		Statuses: []string{"received", "triaged", "in-progress", "waiting", "closed"}, Outcomes: casefile.Outcomes, TLPs: vocab.TLP.Values,
+		Helpers: casefile.Helpers}
 	if !p.Manage {
 		c.Report.Contact = casefile.Contact{} // a volunteer works without the reporter's contact
 	}
@@ -289,7 +291,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 		err = s.write(r, access.Write, id, "note", func(tx *db.Tx, who string) error {
-			return s.cases.AddNote(r.Context(), tx, id, httpkit.User(r).ID, body)
+			return s.cases.AddNote(r.Context(), tx, id, who, body)
 		})
 	case "message":
 		body := strings.TrimSpace(f.Get("body"))
@@ -298,7 +300,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 		err = s.write(r, access.Write, id, "message", func(tx *db.Tx, who string) error {
-			return s.cases.AddMessage(r.Context(), tx, id, "helper", httpkit.User(r).ID, body, "", nil)
+			return s.cases.AddMessage(r.Context(), tx, id, "helper", who, body, "", nil)
 		})
 	case "incident":
 		err = s.makeIncident(r, id, f.Get("title"), f.Get("summary"), f.Get("tlp"), f.Get("name_organisation") == "yes")

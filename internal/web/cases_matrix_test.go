@@ -170,6 +170,11 @@ func TestCaseAccessMatrix(t *testing.T) {
 		if code, body := s.do("worker@a.example", "PATCH", "/api/v1/cases/"+caseA, fmt.Sprintf(`{"assigned": [%q]}`, s.ids["volunteer@a.example"])); code != 200 {
 			t.Fatalf("assign: %d %s", code, body)
 		}
+		// An analyst is no helper: a case is not assigned to one.
+		if code, body := s.do("worker@a.example", "PATCH", "/api/v1/cases/"+caseA, fmt.Sprintf(`{"assigned": [%q]}`, s.ids["analyst@a.example"])); code != 422 ||
+			!strings.Contains(body, "does not work on cases") {
+			t.Errorf("assigning an analyst: %d %s", code, body)
+		}
 		err := store.Write(ctx, db.Author{Who: "reporter"}, func(tx *db.Tx) error {
 			return s.cases.AddMessage(ctx, tx, caseA, "reporter", "", "the note", "note.txt", []byte("matrix file"))
 		})
