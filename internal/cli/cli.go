@@ -54,6 +54,8 @@ func init() {
 		"user":          {"manage accounts: add --role R --org O EMAIL, list, disable EMAIL, token --role R EMAIL", runUser},
 		"audit":         {"print the audit log of sign-ins and account changes", runAudit},
 		"keys":          {"show the keys of victims' cases, or rotate the master key: show, rotate", runKeys},
+		"backup":        {"write a consistent backup of the whole store to a file: --out FILE", runBackup},
+		"restore":       {"load a backup into an empty store of either engine: FILE [--force]", runRestore},
 		"help":          {"show this help", nil},
 	}
 }

@@ -48,12 +48,8 @@ type Ring struct {
 // Open opens the key ring of the data directory, creating the master key
 // on first use (0600, in a 0700 directory).
 func Open(dataDir string) (*Ring, error) {
-	keyDir := filepath.Join(dataDir, "keys")
-	masterPath := os.Getenv(EnvKeyFile)
-	if masterPath == "" {
-		masterPath = filepath.Join(keyDir, "master.key")
-	}
-	r := &Ring{dir: filepath.Join(keyDir, "cases"), masterPath: masterPath}
+	masterPath, caseDir := Paths(dataDir)
+	r := &Ring{dir: caseDir, masterPath: masterPath}
 	if err := os.MkdirAll(r.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
@@ -72,6 +68,18 @@ func Open(dataDir string) (*Ring, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// Paths names where the key ring of dataDir lives, the master key and the
+// folder of the cases' keys, without opening or creating anything: what a
+// backup tells to save apart from the database.
+func Paths(dataDir string) (master, cases string) {
+	keyDir := filepath.Join(dataDir, "keys")
+	master = os.Getenv(EnvKeyFile)
+	if master == "" {
+		master = filepath.Join(keyDir, "master.key")
+	}
+	return master, filepath.Join(keyDir, "cases")
 }
 
 // MasterPath is where the master key is kept: it must be backed up apart
