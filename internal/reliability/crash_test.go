@@ -55,7 +55,7 @@ func targets(t *testing.T) []target {
 }
 
 // harmtrace starts the test binary as harmtrace on the target's store.
-func harmtrace(t *testing.T, g target, out *bytes.Buffer, args ...string) *exec.Cmd {
+func harmtrace(t testing.TB, g target, out *bytes.Buffer, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"--data", g.data}, args...)...)
 	cmd.Args[0] = "harmtrace"
@@ -216,7 +216,7 @@ func TestCrashDuringAPIWrites(t *testing.T) {
 
 // prepare migrates the store and gives it an analyst's API token and a
 // source for the incidents to cite.
-func prepare(t *testing.T, g target) (token, source string) {
+func prepare(t testing.TB, g target) (token, source string) {
 	ctx := context.Background()
 	store := dbtest.Open(t, g.dsn())
 	defer store.Close()
@@ -306,7 +306,7 @@ func missingIncidents(t *testing.T, g target, ids []string) []string {
 	return missing
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
