@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,11 @@ import (
 	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
+// program is the harmtrace the tests start: built from cmd/harmtrace
+// without the race detector (an import under it is twenty times slower),
+// else this test binary playing harmtrace.
+var program string
+
 func TestMain(m *testing.M) {
 	if os.Getenv("HARMTRACE_CHILD") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -34,7 +40,21 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "harmtrace-reliability")
+	if err != nil {
+		panic(err)
+	}
+	program = os.Args[0]
+	built := filepath.Join(dir, "harmtrace")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", built, "github.com/harmtrace/harmtrace/cmd/harmtrace")
+	if out, err := build.CombinedOutput(); err == nil {
+		program = built
+	} else {
+		fmt.Fprintf(os.Stderr, "reliability: go build failed, the test binary plays harmtrace: %v\n%s", err, out)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // target is a store the children share: a data directory, and a
@@ -57,7 +77,7 @@ func targets(t *testing.T) []target {
 // harmtrace starts the test binary as harmtrace on the target's store.
 func harmtrace(t testing.TB, g target, out *bytes.Buffer, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"--data", g.data}, args...)...)
+	cmd := exec.Command(program, append([]string{"--data", g.data}, args...)...)
 	cmd.Args[0] = "harmtrace"
 	cmd.Env = append(os.Environ(), "HARMTRACE_CHILD=1", "HARMTRACE_DATABASE="+g.database, "HARMTRACE_KEY_FILE=")
 	cmd.Stdout, cmd.Stderr = out, out
@@ -139,7 +159,7 @@ func bigFile(t *testing.T, round, n int) string {
 // random moment, ten times on each engine: each time the store is whole
 // and holds all of the file or nothing of it.
 func TestCrashDuringImport(t *testing.T) {
-	const perFile = 1000
+	const perFile = 2000
 	for _, g := range targets(t) {
 		t.Run(g.name, func(t *testing.T) {
 			// A first import, not killed, creates the store and tells how
