@@ -98,6 +98,7 @@ func Restore(ctx context.Context, store *db.DB, zr *zip.Reader, opts RestoreOpti
 		byName[t.name] = t
 	}
 	err = store.Write(ctx, db.Author{Who: "harmtrace restore", Why: "backup of " + m.Created}, func(tx *db.Tx) error {
+		tx.MarkChanged() // every server drops what it computed from the data replaced
 		if err := wipe(ctx, tx, ts); err != nil {
 			return err
 		}

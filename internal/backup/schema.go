@@ -38,9 +38,15 @@ type table struct {
 
 // skipped reports whether a table is left out of backups: the migrations'
 // bookkeeping (the engines name their migration files differently, and the
-// manifest keeps the version) and SQLite's own tables.
+// manifest keeps the version), what belongs to the running servers rather
+// than to the data (the count of changes, which a restore moves on instead,
+// and the recent failed sign-ins), and SQLite's own tables.
 func skipped(name string) bool {
-	return name == "schema_migrations" || strings.HasPrefix(name, "sqlite_")
+	switch name {
+	case "schema_migrations", "store_changes", "limiter_failures":
+		return true
+	}
+	return strings.HasPrefix(name, "sqlite_")
 }
 
 // tables reads the schema: every table of the store but the skipped ones,

@@ -81,7 +81,9 @@ func printSkipped(w io.Writer, sum *interchange.Summary) {
 		for h := range groups {
 			heads = append(heads, h)
 		}
-		sort.Slice(heads, func(i, j int) bool { return groups[heads[i]] > groups[heads[j]] || groups[heads[i]] == groups[heads[j]] && heads[i] < heads[j] })
+		sort.Slice(heads, func(i, j int) bool {
+			return groups[heads[i]] > groups[heads[j]] || groups[heads[i]] == groups[heads[j]] && heads[i] < heads[j]
+		})
 		parts := make([]string, len(heads))
 		for i, h := range heads {
 			parts[i] = fmt.Sprintf("%d %s", groups[h], h)

@@ -13,6 +13,7 @@ package keys
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -80,6 +81,17 @@ func Paths(dataDir string) (master, cases string) {
 		master = filepath.Join(keyDir, "master.key")
 	}
 	return master, filepath.Join(keyDir, "cases")
+}
+
+// Derive returns a secret for another use than sealing cases, named by
+// label: an HMAC of the label with the master key, the same on every
+// server that shares the keys.
+func (r *Ring) Derive(label string) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := hmac.New(sha256.New, r.master)
+	m.Write([]byte("harmtrace derive: " + label))
+	return m.Sum(nil)
 }
 
 // MasterPath is where the master key is kept: it must be backed up apart

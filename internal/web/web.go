@@ -54,6 +54,10 @@ type Options struct {
 	// FirstResponse is how long a case waits for a first response before
 	// it is overdue (default 48 hours).
 	FirstResponse time.Duration
+	// SharedLimits, when set on PostgreSQL, keeps the failed sign-ins in
+	// the database, keyed with this secret, so that every server on the
+	// store counts them together (docs/deployment.md).
+	SharedLimits []byte
 }
 
 // New returns the HTTP handler of harmtrace; opts, when given, is one
@@ -92,6 +96,9 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 	}
 	s := &Server{store: store, log: log, pages: pages, opts: o, limits: httpkit.NewLimiter(httpkit.LimitKeys),
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
+	if o.SharedLimits != nil && store.Dialect() == db.Postgres {
+		s.limits.Share(store, "sign-in", o.SharedLimits)
+	}
 	mux := s.routes()
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
