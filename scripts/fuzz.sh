@@ -5,7 +5,8 @@
 # failing input is saved in testdata/fuzz for `go test` to replay.
 #
 #   scripts/fuzz.sh                 every target, 10 s each (FUZZTIME=30s to change)
-#   scripts/fuzz.sh FuzzUpload      the targets whose names match
+#   scripts/fuzz.sh 'FuzzUpload|FuzzDetect'   the targets whose names match
+#   FUZZ_WORKERS=1 scripts/fuzz.sh  one fuzzing process (default: one per core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=go1.27.3
@@ -15,8 +16,9 @@ failed=0
 while read -r file; do
 	pkg=./$(dirname "$file")
 	for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -c6-); do
-		[[ $target =~ $match ]] || continue
-		if out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s "$pkg" 2>&1); then
+		[[ $target =~ ^($match)$ || $match == . ]] || continue
+		if out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s \
+			${FUZZ_WORKERS:+-parallel "$FUZZ_WORKERS"} "$pkg" 2>&1); then
 			execs=$(grep -o 'execs: [0-9]*' <<<"$out" | tail -n 1 | cut -d' ' -f2)
 			printf 'fuzz %-22s %-34s %8s execs in %s\n' "$target" "$pkg" "${execs:-?}" "$fuzztime"
 		else
