@@ -478,3 +478,46 @@ func TestBackupIsASnapshot(t *testing.T) {
 		}
 	})
 }
+
+// TestRestoreOlderBackup restores a backup taken at an older migration: the
+// rows load at that migration, then the newer migrations apply.
+func TestRestoreOlderBackup(t *testing.T) {
+	ctx := context.Background()
+	old, err := db.Open(ctx, dbtest.SQLiteDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if _, err := old.MigrateTo(ctx, 15); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Write(ctx, db.Author{Who: "t"}, func(tx *db.Tx) error {
+		return account.Audit(ctx, tx, "t", "sign-in", "", "", "at migration 15")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	m, err := Write(ctx, old, &buf, Options{})
+	if err != nil || m.Migration != 15 {
+		t.Fatalf("backup at migration %d: %v", m.Migration, err)
+	}
+	for name, dsn := range map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteDSN, "postgres": dbtest.PostgresDSN} {
+		t.Run(name, func(t *testing.T) {
+			fresh, err := db.Open(ctx, dsn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fresh.Close()
+			if err := restoreInto(t, fresh, buf.Bytes(), false); err != nil {
+				t.Fatalf("restore of a migration 15 backup: %v", err)
+			}
+			if v, err := fresh.Version(ctx, fresh); err != nil || v != db.Latest() {
+				t.Errorf("after the restore the store is at migration %d (%v), want %d", v, err, db.Latest())
+			}
+			d, err := db.Column[string](ctx, fresh, `SELECT detail FROM audit_log`)
+			if err != nil || !slices.Equal(d, []string{"at migration 15"}) {
+				t.Errorf("audit log %q, %v", d, err)
+			}
+		})
+	}
+}

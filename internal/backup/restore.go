@@ -98,7 +98,6 @@ func Restore(ctx context.Context, store *db.DB, zr *zip.Reader, opts RestoreOpti
 		byName[t.name] = t
 	}
 	err = store.Write(ctx, db.Author{Who: "harmtrace restore", Why: "backup of " + m.Created}, func(tx *db.Tx) error {
-		tx.MarkChanged() // every server drops what it computed from the data replaced
 		if err := wipe(ctx, tx, ts); err != nil {
 			return err
 		}
@@ -115,6 +114,11 @@ func Restore(ctx context.Context, store *db.DB, zr *zip.Reader, opts RestoreOpti
 	}
 	if _, err := store.Migrate(ctx); err != nil {
 		return nil, fmt.Errorf("restore: migrations after the backup's: %w", err)
+	}
+	// Every server on the store drops what it computed from the data replaced.
+	err = store.Write(ctx, db.Author{Who: "harmtrace restore"}, func(tx *db.Tx) error { tx.MarkChanged(); return nil })
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
 }
