@@ -32,21 +32,17 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 		"the keys of victims' cases: " + cases, "the master key: " + master}}
 	bars := newProgress(env.Stderr)
 	opts.Progress = bars.rows("backup")
-	w, commit, err := createAtomic(*out, env.Stdout)
+	w, commit, abort, err := createAtomic(*out, env.Stdout)
 	if err != nil {
 		return err
 	}
 	m, err := backup.Write(ctx, store, w, opts)
 	bars.wait()
-	if err == nil {
-		err = commit()
-	} else {
-		_ = commit()
-		if *out != "-" {
-			os.Remove(*out)
-		}
-	}
 	if err != nil {
+		abort()
+		return err
+	}
+	if err := commit(); err != nil {
 		return err
 	}
 	report := env.Stdout
@@ -59,26 +55,25 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// createAtomic opens where a backup goes: a temporary file renamed into
-// place by commit, so a failed backup never leaves a half file under the
-// name, or standard output for "-".
-func createAtomic(path string, stdout io.Writer) (io.Writer, func() error, error) {
+// createAtomic opens where a backup goes: a temporary file beside it,
+// renamed into place by commit or removed by abort, so that a failed
+// backup neither leaves a half file nor replaces an earlier backup of the
+// same name; or standard output for "-".
+func createAtomic(path string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
 	if path == "-" {
-		return stdout, func() error { return nil }, nil
+		return stdout, func() error { return nil }, func() {}, nil
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	done := false
-	return f, func() error {
-		if done {
-			return nil
-		}
-		done = true
+	abort = func() {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	commit = func() error {
 		if err := f.Sync(); err != nil {
-			f.Close()
-			os.Remove(f.Name())
+			abort()
 			return err
 		}
 		if err := f.Close(); err != nil {
@@ -86,7 +81,8 @@ func createAtomic(path string, stdout io.Writer) (io.Writer, func() error, error
 			return err
 		}
 		return os.Rename(f.Name(), path)
-	}, nil
+	}
+	return f, commit, abort, nil
 }
 
 func runRestore(ctx context.Context, env *Env, args []string) error {
