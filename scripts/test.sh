@@ -56,4 +56,31 @@ if [ -z "${HARMTRACE_TEST_POSTGRES:-}" ] && [ -n "$(pg_bin)" ]; then
 fi
 
 go vet ./...
-go test -race -count=1 -timeout 12m "$@" ./...
+
+# The fuzz targets of the parsers that had none run briefly beside the
+# tests, one fuzzing process at a time (scripts/fuzz.sh runs them all).
+fuzz_pid=""
+if [ $# -eq 0 ]; then
+	FUZZTIME=${FUZZTIME:-10s} FUZZ_WORKERS=1 scripts/fuzz.sh \
+		'FuzzCheckRequest|FuzzProfileImport|FuzzMapping|FuzzDetect|FuzzWorkspaceForm|FuzzTAXIIQuery|FuzzUpload|FuzzReportForm' \
+		>"$tmp/fuzz.log" 2>&1 &
+	fuzz_pid=$!
+fi
+
+# The race detector makes a program many times slower and finds nothing
+# where a test runs one goroutine: loading the bundled data and decoding
+# every format (seed, importer) run without it. internal/web, the longest,
+# is named first so that it starts first.
+norace=(./internal/seed ./internal/importer)
+race=(./internal/web $(go list ./... | grep -v -e '/internal/web$' -e '/internal/seed$' -e '/internal/importer$'))
+status=0
+go test -count=1 -timeout 12m "$@" "${norace[@]}" >"$tmp/norace.log" 2>&1 &
+norace_pid=$!
+go test -race -count=1 -timeout 12m "$@" "${race[@]}" || status=1
+wait "$norace_pid" || status=1
+cat "$tmp/norace.log"
+if [ -n "$fuzz_pid" ]; then
+	wait "$fuzz_pid" || status=1
+	cat "$tmp/fuzz.log"
+fi
+exit $status

@@ -489,6 +489,19 @@ func (s *Store) Erase(ctx context.Context, caseID, actor, why string) (string, e
 	var at string
 	err := s.DB.Write(ctx, db.Author{Who: actor, Why: "case " + why}, func(tx *db.Tx) error {
 		at = tx.Stamp()
+		// Only a case not erased yet: two servers sweeping for expired
+		// cases at once erase each case once, with one line in its
+		// timeline (the second waits for the first's row, then finds it
+		// erased).
+		res, err := tx.Exec(ctx, `UPDATE cases SET status = ?, outcome = '', content_sealed = '', contact_sealed = '', attack_types = '[]',
+			ongoing = '', affected = '[]', harmed_groups = '[]', consent_contact = 0, consent_share = 0, consent_name = 0, consent_count = 0,
+			subject = '', erased_at = ?, updated_at = ? WHERE id = ? AND erased_at = ''`, why, at, at, caseID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
 		for _, table := range []string{"case_tasks", "case_notes", "case_messages", "case_files", "case_events", "case_organisations", "warnings"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE case_id = ?`, caseID); err != nil {
 				return err
@@ -497,12 +510,6 @@ func (s *Store) Erase(ctx context.Context, caseID, actor, why string) (string, e
 		// Volunteer tasks stay for the hours logged against them (the yearly
 		// cap counts them); their titles go with the key.
 		if _, err := tx.Exec(ctx, `UPDATE volunteer_tasks SET title_sealed = '' WHERE case_id = ?`, caseID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE cases SET status = ?, outcome = '', content_sealed = '', contact_sealed = '', attack_types = '[]',
-			ongoing = '', affected = '[]', harmed_groups = '[]', consent_contact = 0, consent_share = 0, consent_name = 0, consent_count = 0,
-			subject = '', erased_at = ?, updated_at = ? WHERE id = ?`, why, at, at, caseID)
-		if err != nil {
 			return err
 		}
 		return event(ctx, tx, caseID, actor, why+": content erased")

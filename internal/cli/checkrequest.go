@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/treaty"
@@ -97,10 +95,8 @@ func runProfile(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		var list []treaty.Profile
-		dec := json.NewDecoder(strings.NewReader(string(data)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&list); err != nil {
+		list, err := treaty.DecodeProfiles(data)
+		if err != nil {
 			return fmt.Errorf("%s: %w", rest[1], err)
 		}
 		changed := 0

@@ -59,6 +59,8 @@ func init() {
 		"inventory":     {"keep an organisation's software: add|list|remove|import --org ORG", runInventory},
 		"alerts":        {"list the known-exploited-vulnerability alerts [--org ORG] [--format text|json]; decide ALERT-ID", runAlerts},
 		"notifications": {"show the outbox of notifications; add a team's webhook; retry a failed one", runNotifications},
+		"backup":        {"write a consistent backup of the whole store to a file: --out FILE", runBackup},
+		"restore":       {"load a backup into an empty store of either engine: FILE [--force]", runRestore},
 		"help":          {"show this help", nil},
 	}
 }

@@ -45,6 +45,21 @@ func (p *progress) add(name string) func(total int) interchange.Progress {
 	}
 }
 
+// rows returns what a backup or restore calls with its row count: one bar
+// for all the rows, when the work is large enough.
+func (p *progress) rows(name string) func(total int64) func(n int) {
+	return func(total int64) func(n int) {
+		if p.p == nil || total < minBar {
+			return func(int) {}
+		}
+		b := p.p.AddBar(total,
+			mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d rows")),
+			mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.EwmaETA(decor.ET_STYLE_GO, 30)))
+		p.bars = append(p.bars, b)
+		return func(n int) { b.IncrBy(n) }
+	}
+}
+
 // wait ends the bars; a bar left short by a failed import is aborted, so
 // waiting never hangs.
 func (p *progress) wait() {

@@ -81,6 +81,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	opts.Cases.OnErase = opts.Evidence.EraseScope
+	// On PostgreSQL several servers may share the store: they count failed
+	// sign-ins together there, keyed with a secret of the shared keys.
+	opts.SharedLimits = ring.Derive("sign-in limits")
 	log.Info("victims' cases are encrypted with keys outside the database: back them up apart from it",
 		"master_key", ring.MasterPath(), "case_keys", ring.Dir())
 	go expireCases(ctx, log, opts.Cases, retention.d)

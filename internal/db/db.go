@@ -198,6 +198,13 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 			}
 		}
 	}
+	if tx.Revisions > 0 || len(tx.touched) > 0 || tx.changed {
+		// Servers keep what they computed while this count stays the same.
+		if _, err := tx.Exec(ctx, `UPDATE store_changes SET n = n + 1 WHERE id = 1`); err != nil {
+			_ = sqlTx.Rollback()
+			return fmt.Errorf("count the change: %w", err)
+		}
+	}
 	if tx.Revisions > 0 {
 		for _, hook := range d.onWrite {
 			if err := hook(ctx, tx); err != nil {
@@ -228,6 +235,19 @@ type Tx struct {
 	// Revisions counts the revisions the transaction recorded.
 	Revisions int
 	stamp     string
+	changed   bool
+}
+
+// MarkChanged says that the transaction changes data without recording
+// revisions (a restore), so that every server drops what it computed.
+func (t *Tx) MarkChanged() { t.changed = true }
+
+// Changes is the count of writes that changed data (store_changes): what
+// a server computed is still true while it stays the same.
+func Changes(ctx context.Context, q Querier) (int64, error) {
+	var n int64
+	err := q.QueryRow(ctx, `SELECT n FROM store_changes WHERE id = 1`).Scan(&n)
+	return n, err
 }
 
 // Stamp is Now as stored (Timestamp), formatted once per transaction.

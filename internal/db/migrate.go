@@ -66,7 +66,12 @@ func loadMigrations(d Dialect) ([]migration, error) {
 // Migrate applies the migrations that the store has not seen yet, each in its
 // own transaction with its bookkeeping row, so the store is never left
 // half-migrated. Migrations only go forward. It returns how many it applied.
-func (d *DB) Migrate(ctx context.Context) (int, error) {
+func (d *DB) Migrate(ctx context.Context) (int, error) { return d.MigrateTo(ctx, -1) }
+
+// MigrateTo is Migrate stopping after the migration numbered upto (all of
+// them when upto is negative): a restore brings an empty store to its
+// backup's version, loads the rows, then applies the rest.
+func (d *DB) MigrateTo(ctx context.Context, upto int) (int, error) {
 	all, err := loadMigrations(d.dialect)
 	if err != nil {
 		return 0, err
@@ -77,6 +82,9 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	applied := 0
 	for _, m := range all {
+		if upto >= 0 && m.version > upto {
+			break
+		}
 		done, err := d.applyMigration(ctx, m)
 		if err != nil {
 			return applied, err
@@ -146,4 +154,34 @@ func (d *DB) Pending(ctx context.Context) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Latest is the number of the newest migration this program carries.
+func Latest() int {
+	all, err := loadMigrations(SQLite)
+	if err != nil || len(all) == 0 {
+		return 0
+	}
+	return all[len(all)-1].version
+}
+
+// Version is the number of the newest migration applied to the store, 0
+// for a store never migrated.
+func (d *DB) Version(ctx context.Context, q Querier) (int, error) {
+	var exists int
+	query := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if d.dialect == Postgres {
+		query = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`
+	}
+	if err := q.QueryRow(ctx, query).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	if exists == 0 {
+		return 0, nil
+	}
+	var v int
+	if err := q.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
 }

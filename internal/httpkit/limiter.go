@@ -22,6 +22,9 @@ type Limiter struct {
 	mu       sync.Mutex
 	failures map[[sha256.Size]byte][]time.Time
 	size     int
+	// shared, when set, keeps the failures in the database instead
+	// (shared.go): several servers on one PostgreSQL.
+	shared *shared
 }
 
 // LimitKeys bounds the keys a limiter keeps, about 200 bytes each: 10 MB.
@@ -46,8 +49,17 @@ func (l *Limiter) hash(key string) [sha256.Size]byte {
 	return sha256.Sum256(append(l.salt[:], key...))
 }
 
+func (l *Limiter) sharedIn() *shared {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.shared
+}
+
 // Blocked reports whether any of the keys failed too often lately.
 func (l *Limiter) Blocked(now time.Time, keys ...string) bool {
+	if sh := l.sharedIn(); sh != nil {
+		return sh.blocked(now, keys)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
@@ -60,6 +72,10 @@ func (l *Limiter) Blocked(now time.Time, keys ...string) bool {
 
 // Fail counts a failure for each key.
 func (l *Limiter) Fail(now time.Time, keys ...string) {
+	if sh := l.sharedIn(); sh != nil {
+		sh.fail(now, keys)
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {

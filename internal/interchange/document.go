@@ -102,6 +102,26 @@ func (s *Summary) count(kind string, outcome revision.Outcome) {
 	}
 }
 
+// Add adds what another summary counted to s.
+func (s *Summary) Add(o *Summary) {
+	for kind, c := range o.Counts {
+		mine := s.Counts[kind]
+		if mine == nil {
+			mine = &Count{}
+			s.Counts[kind] = mine
+		}
+		mine.Created += c.Created
+		mine.Updated += c.Updated
+		mine.Unchanged += c.Unchanged
+	}
+	for reason, n := range o.Skipped {
+		s.Skipped[reason] += n
+	}
+	s.Warnings = append(s.Warnings, o.Warnings...)
+	s.Merged += o.Merged
+	s.PossibleDuplicates += o.PossibleDuplicates
+}
+
 // Skip counts a record left out, with the reason why.
 func (s *Summary) Skip(reason string) { s.Skipped[reason]++ }
 

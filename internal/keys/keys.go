@@ -14,6 +14,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -49,12 +50,8 @@ type Ring struct {
 // Open opens the key ring of the data directory, creating the master key
 // on first use (0600, in a 0700 directory).
 func Open(dataDir string) (*Ring, error) {
-	keyDir := filepath.Join(dataDir, "keys")
-	masterPath := os.Getenv(EnvKeyFile)
-	if masterPath == "" {
-		masterPath = filepath.Join(keyDir, "master.key")
-	}
-	r := &Ring{dir: filepath.Join(keyDir, "cases"), masterPath: masterPath}
+	masterPath, caseDir := Paths(dataDir)
+	r := &Ring{dir: caseDir, masterPath: masterPath}
 	if err := os.MkdirAll(r.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
@@ -73,6 +70,29 @@ func Open(dataDir string) (*Ring, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// Paths names where the key ring of dataDir lives, the master key and the
+// folder of the cases' keys, without opening or creating anything: what a
+// backup tells to save apart from the database.
+func Paths(dataDir string) (master, cases string) {
+	keyDir := filepath.Join(dataDir, "keys")
+	master = os.Getenv(EnvKeyFile)
+	if master == "" {
+		master = filepath.Join(keyDir, "master.key")
+	}
+	return master, filepath.Join(keyDir, "cases")
+}
+
+// Derive returns a secret for another use than sealing cases, named by
+// label: an HMAC of the label with the master key, the same on every
+// server that shares the keys.
+func (r *Ring) Derive(label string) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := hmac.New(sha256.New, r.master)
+	m.Write([]byte("harmtrace derive: " + label))
+	return m.Sum(nil)
 }
 
 // MasterPath is where the master key is kept: it must be backed up apart

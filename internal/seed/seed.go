@@ -47,9 +47,24 @@ func Empty(ctx context.Context, q db.Querier) (bool, error) {
 // Load imports the bundled open data in one transaction, marked TLP:CLEAR
 // (it is all public). Loading it again changes nothing.
 func Load(ctx context.Context, store *db.DB, progress func(name string) func(total int) interchange.Progress) (*interchange.Summary, error) {
-	sum := interchange.NewSummary()
+	sum, _, err := LoadFiles(ctx, store, progress)
+	return sum, err
+}
+
+// Loaded is what one bundled file gave.
+type Loaded struct {
+	File    string
+	Summary *interchange.Summary
+}
+
+// LoadFiles is Load that also tells what each file gave.
+func LoadFiles(ctx context.Context, store *db.DB, progress func(name string) func(total int) interchange.Progress) (*interchange.Summary, []Loaded, error) {
+	total := interchange.NewSummary()
+	var each []Loaded
 	err := store.Write(ctx, db.Author{Who: "harmtrace seed", Why: "bundled open data"}, func(tx *db.Tx) error {
+		each = each[:0]
 		for _, d := range datasets {
+			sum := interchange.NewSummary()
 			data, err := gunzip(d.gz)
 			if err != nil {
 				return fmt.Errorf("seed %s: %w", d.name, err)
@@ -65,10 +80,12 @@ func Load(ctx context.Context, store *db.DB, progress func(name string) func(tot
 			if err := interchange.Write(ctx, tx, d.name, doc, sum, tell); err != nil {
 				return err
 			}
+			each = append(each, Loaded{File: d.name, Summary: sum})
+			total.Add(sum)
 		}
 		return nil
 	})
-	return sum, err
+	return total, each, err
 }
 
 func gunzip(b []byte) ([]byte, error) {

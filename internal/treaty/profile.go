@@ -1,11 +1,13 @@
 package treaty
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -185,6 +187,26 @@ func GetProfile(ctx context.Context, q db.Querier, country string) (*Profile, er
 	}
 	p.normalise()
 	return &p, nil
+}
+
+// DecodeProfiles reads a file of profiles (harmtrace profile import): a
+// JSON array of profiles, unknown keys refused, each profile valid.
+func DecodeProfiles(data []byte) ([]Profile, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var list []Profile
+	if err := dec.Decode(&list); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the list of profiles")
+	}
+	for i := range list {
+		if err := list[i].Validate(); err != nil {
+			return nil, fmt.Errorf("profiles[%d] (%s): %w", i, list[i].Country, err)
+		}
+	}
+	return list, nil
 }
 
 // SaveProfile stores a profile, recording what changed.

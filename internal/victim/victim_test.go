@@ -33,7 +33,7 @@ type site struct {
 	addr  string
 }
 
-func newSite(t *testing.T, store *db.DB) *site {
+func newSite(t testing.TB, store *db.DB) *site {
 	t.Helper()
 	t.Setenv(keys.EnvKeyFile, "")
 	ring, err := keys.Open(t.TempDir())

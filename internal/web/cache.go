@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/report"
 )
 
@@ -54,13 +55,9 @@ func (c *untilChange[K, V]) get(ctx context.Context, s *Server, key K, compute f
 	return v, nil
 }
 
-// storeVersion is the id of the newest revision: it changes with every
-// change of the data.
-func (s *Server) storeVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := s.store.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM revisions`).Scan(&v)
-	return v, err
-}
+// storeVersion is the store's count of changes (db.Changes): it changes
+// with every change of the data, through this server or another.
+func (s *Server) storeVersion(ctx context.Context) (int64, error) { return db.Changes(ctx, s.store) }
 
 // report computes the report of a filter, or takes it from the cache. The
 // key is the whole filter, the viewer included. A kept report is shared:

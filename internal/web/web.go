@@ -60,6 +60,10 @@ type Options struct {
 	// HoursCap is the most hours one volunteer gives one helped
 	// organisation in a calendar year (default 100).
 	HoursCap float64
+	// SharedLimits, when set on PostgreSQL, keeps the failed sign-ins in
+	// the database, keyed with this secret, so that every server on the
+	// store counts them together (docs/deployment.md).
+	SharedLimits []byte
 }
 
 // New returns the HTTP handler of harmtrace; opts, when given, is one
@@ -102,6 +106,9 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 	}
 	s := &Server{store: store, log: log, pages: pages, opts: o, limits: httpkit.NewLimiter(httpkit.LimitKeys),
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
+	if o.SharedLimits != nil && store.Dialect() == db.Postgres {
+		s.limits.Share(store, "sign-in", o.SharedLimits)
+	}
 	mux := s.routes()
 	// Cross-origin protection rejects state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin).
