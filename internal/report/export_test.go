@@ -8,6 +8,14 @@ import (
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
+// SortBelow sets how many selected incidents a list page sorts rather than
+// walking the index's order, so that the tests take both ways.
+func SortBelow(ix *Index, n uint64) {
+	ix.mu.Lock()
+	ix.sortBelow = n
+	ix.mu.Unlock()
+}
+
 // Where exposes the filter's SQL condition to the tests.
 func Where(f Filter, d db.Dialect) (string, []any) { return f.where(d) }
 

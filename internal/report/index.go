@@ -1,0 +1,312 @@
+package report
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/harmtrace/harmtrace/internal/access"
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/trace"
+	"github.com/harmtrace/harmtrace/internal/vocab"
+)
+
+// Index is the facet index: for every value of every facet a filter
+// selects by (sector, country, attack type, determination, date, actor,
+// campaign, marking, owner, sharing, readers) a compressed bitmap of the
+// incidents that have it, and per incident the harm figures and the
+// breakdown keys of its contribution (internal/stats). A filter is an AND
+// of bitmaps, a count a cardinality, a breakdown an intersection, a range
+// a sum over the selected rows: milliseconds at a million incidents, where
+// the row store reads every row a filter selects.
+//
+// The index holds what the SQL of Filter.where and of the scan reads, by
+// the same rules (disclosed.go, access.Viewer.Condition), and
+// TestIndexMatchesTheScan holds it to them. False positives are never
+// counted, so they are not in it. It is built from the store at start and
+// kept current by every write that touches incidents: the change is read
+// inside the transaction and applied when the commit succeeds, under the
+// lock readers take, so a reader never sees the store and the index apart.
+type Index struct {
+	store *db.DB
+
+	mu      sync.RWMutex
+	num     map[string]uint32 // incident id → number
+	ids     []string          // number → incident id, "" when free
+	free    []uint32
+	rows    []indexRow // by number
+	all     *roaring.Bitmap
+	bitmaps []*roaring.Bitmap // by bitmap number
+	facetOf []facet           // by bitmap number
+	keyOf   []string          // by bitmap number: the value
+	lookup  map[facetValue]uint32
+	values  [facetCount][]uint32 // facet → its bitmaps' numbers
+	// order holds every incident number by the lists' order: best known
+	// date, most recent first, then id. A page of a selection of up to
+	// sortBelow incidents sorts them instead of walking the order.
+	order     []uint32
+	sortBelow uint64
+	// searches keeps the incidents a full-text search matched, until the
+	// next change; readers fill it while they share mu, so it has its own.
+	searchMu sync.Mutex
+	searches map[string]*roaring.Bitmap
+}
+
+// indexRow is what the index keeps of one incident besides its bitmaps.
+type indexRow struct {
+	date    string
+	figures [3]indexFigure // people, records, patients
+	members []uint32       // the bitmaps that hold the incident
+}
+
+type indexFigure struct {
+	min, max    int64
+	known, open bool
+}
+
+// facet is a dimension of the index.
+type facet uint8
+
+const (
+	facetTLP facet = iota
+	facetOwner
+	facetSharedWith
+	facetReader
+	facetDetermination
+	facetDate
+	facetFilterSector // the sectors a filter selects: of the disclosed victims
+	// The breakdown keys of the incident's contribution (stats.Contribution).
+	facetYear
+	facetSector
+	facetCountry
+	facetAttackType
+	facetArticle
+	facetDataType
+	facetGroup
+	facetOrganisation
+	facetActor
+	facetCampaign
+	facetCount
+)
+
+// contributionFacets are the facets named by a contribution's dimension.
+var contributionFacets = map[string]facet{"year": facetYear, "sector": facetSector, "country": facetCountry,
+	"attack_type": facetAttackType, "article": facetArticle, "data_type": facetDataType, "group": facetGroup,
+	"organisation": facetOrganisation, "actor": facetActor, "campaign": facetCampaign}
+
+type facetValue struct {
+	facet facet
+	value string
+}
+
+func newIndex(store *db.DB) *Index {
+	return &Index{store: store, num: map[string]uint32{}, all: roaring.New(), lookup: map[facetValue]uint32{},
+		searches: map[string]*roaring.Bitmap{}, sortBelow: 4096}
+}
+
+// bitmap returns the bitmap of a facet's value; an empty one when no
+// incident has it.
+func (ix *Index) bitmap(f facet, value string) *roaring.Bitmap {
+	if n, ok := ix.lookup[facetValue{f, value}]; ok {
+		return ix.bitmaps[n]
+	}
+	return roaring.New()
+}
+
+// bitmapNumber returns the number of a facet's value's bitmap, adding one.
+func (ix *Index) bitmapNumber(f facet, value string) uint32 {
+	key := facetValue{f, value}
+	if n, ok := ix.lookup[key]; ok {
+		return n
+	}
+	n := uint32(len(ix.bitmaps))
+	ix.bitmaps = append(ix.bitmaps, roaring.New())
+	ix.facetOf = append(ix.facetOf, f)
+	ix.keyOf = append(ix.keyOf, value)
+	ix.lookup[key] = n
+	ix.values[f] = append(ix.values[f], n)
+	return n
+}
+
+// usesIndex reports whether the index may answer for q: the store it
+// indexes, outside any transaction (a transaction's own changes are not in
+// the index until it commits).
+func (ix *Index) usesIndex(q db.Querier) bool {
+	store, ok := q.(*db.DB)
+	return ix != nil && ok && store == ix.store
+}
+
+// selection returns the incidents the filter selects. The caller holds
+// ix.mu for reading.
+func (ix *Index) selection(ctx context.Context, q db.Querier, f Filter) (*roaring.Bitmap, error) {
+	sel := ix.all.Clone()
+	if f.Viewer != nil {
+		sel.And(ix.readable(*f.Viewer))
+	}
+	if f.Determination != "" {
+		sel.And(ix.bitmap(facetDetermination, f.Determination))
+	}
+	if f.MaxTLP != "" {
+		allowed := vocab.TLP.Values[:indexOf(vocab.TLP.Values, f.MaxTLP)+1]
+		sel.And(ix.union(facetTLP, allowed))
+	}
+	if f.AttackType != "" {
+		sel.And(ix.bitmap(facetAttackType, f.AttackType))
+	}
+	if f.Sector != "" {
+		sector, _ := vocab.CanonicalSector(f.Sector)
+		sel.And(ix.bitmap(facetFilterSector, sector))
+	}
+	if f.Country != "" {
+		sel.And(ix.bitmap(facetCountry, strings.ToUpper(f.Country)))
+	}
+	if f.Since != "" || f.Until != "" {
+		sel.And(ix.dates(f.Since, f.Until))
+	}
+	for _, named := range []struct {
+		value string
+		facet facet
+		query string
+	}{
+		{f.Actor, facetActor, `SELECT id FROM actors WHERE id = ? OR name = ?`},
+		{f.Campaign, facetCampaign, `SELECT id FROM campaigns WHERE id = ? OR name = ?`},
+	} {
+		if named.value == "" {
+			continue
+		}
+		// Names are looked up in the store: a rename touches no incident.
+		ids, err := db.Column[string](ctx, q, named.query, named.value, named.value)
+		if err != nil {
+			return nil, err
+		}
+		sel.And(ix.union(named.facet, ids))
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		found, err := ix.search(ctx, q, f.Query)
+		if err != nil {
+			return nil, err
+		}
+		sel.And(found)
+	}
+	return sel, nil
+}
+
+// union returns the incidents with any of the facet's values.
+func (ix *Index) union(f facet, values []string) *roaring.Bitmap {
+	bms := make([]*roaring.Bitmap, 0, len(values))
+	for _, v := range values {
+		bms = append(bms, ix.bitmap(f, v))
+	}
+	return roaring.FastOr(bms...)
+}
+
+// readable is access.Viewer.Condition on the index: the incidents whose
+// own marking the viewer may read.
+func (ix *Index) readable(v access.Viewer) *roaring.Bitmap {
+	switch {
+	case v.Operator:
+		return ix.all
+	case !v.SignedIn:
+		return ix.bitmap(facetTLP, "clear")
+	}
+	team := roaring.Or(ix.bitmap(facetOwner, v.TeamID), ix.bitmap(facetSharedWith, v.TeamID))
+	return roaring.FastOr(ix.bitmap(facetTLP, "clear"), ix.bitmap(facetTLP, "green"),
+		roaring.And(ix.bitmap(facetTLP, "amber"), team),
+		roaring.And(ix.bitmap(facetTLP, "amber+strict"), ix.bitmap(facetOwner, v.TeamID)),
+		roaring.And(ix.bitmap(facetTLP, "red"), ix.bitmap(facetReader, v.UserID)))
+}
+
+// dates returns the incidents whose best known date is within the bounds,
+// as Filter.where compares them: as text, "2021" as an upper bound taking
+// in the whole of 2021, an incident without a date never within an upper
+// bound.
+func (ix *Index) dates(since, until string) *roaring.Bitmap {
+	var bms []*roaring.Bitmap
+	for _, n := range ix.values[facetDate] {
+		d := ix.keyOf[n]
+		if (since == "" || d >= since) && (until == "" || (d != "" && d <= until+"\uffff")) {
+			bms = append(bms, ix.bitmaps[n])
+		}
+	}
+	return roaring.FastOr(bms...)
+}
+
+// search returns the incidents the store's full-text index matches,
+// kept until the next change.
+func (ix *Index) search(ctx context.Context, q db.Querier, text string) (*roaring.Bitmap, error) {
+	ix.searchMu.Lock()
+	found, ok := ix.searches[text]
+	ix.searchMu.Unlock()
+	if ok {
+		return found, nil
+	}
+	cond, arg := trace.SearchCondition(q.Dialect(), text)
+	ids, err := db.Column[string](ctx, q, `SELECT i.id FROM incidents i WHERE `+cond, arg)
+	if err != nil {
+		return nil, err
+	}
+	found = roaring.New()
+	for _, id := range ids {
+		if n, ok := ix.num[id]; ok {
+			found.Add(n)
+		}
+	}
+	ix.searchMu.Lock()
+	if len(ix.searches) >= 256 {
+		clear(ix.searches)
+	}
+	ix.searches[text] = found
+	ix.searchMu.Unlock()
+	return found, nil
+}
+
+// less is the lists' order: the best known date, most recent first, then
+// the id.
+func (ix *Index) less(a, b uint32) bool {
+	if da, db := ix.rows[a].date, ix.rows[b].date; da != db {
+		return da > db
+	}
+	return ix.ids[a] < ix.ids[b]
+}
+
+// page returns the ids of the selected incidents from offset on, at most
+// limit, in the lists' order.
+func (ix *Index) page(sel *roaring.Bitmap, limit, offset int) []string {
+	var nums []uint32
+	if n := sel.GetCardinality(); n <= ix.sortBelow || n <= uint64(offset+limit)*4 {
+		// Few: sort them.
+		nums = sel.ToArray()
+		sort.Slice(nums, func(i, j int) bool { return ix.less(nums[i], nums[j]) })
+		nums = nums[min(offset, len(nums)):]
+		nums = nums[:min(limit, len(nums))]
+	} else {
+		// Many: walk the order until the page is full.
+		skip := offset
+		for _, n := range ix.order {
+			if !sel.Contains(n) {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			nums = append(nums, n)
+			if len(nums) == limit {
+				break
+			}
+		}
+	}
+	out := make([]string, len(nums))
+	for i, n := range nums {
+		out[i] = ix.ids[n]
+	}
+	return out
+}
+
+// orderPosition is where incident n stands, or would stand, in the order.
+func (ix *Index) orderPosition(n uint32) int {
+	return sort.Search(len(ix.order), func(i int) bool { return !ix.less(ix.order[i], n) })
+}

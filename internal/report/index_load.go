@@ -1,0 +1,263 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/harmtrace/harmtrace/internal/db"
+)
+
+// indexEntry is what the index reads of one incident from the store.
+type indexEntry struct {
+	id, determination, date, tlp, owner string
+	sharedWith, readers                 []string
+	sectors                             []string // of the disclosed victims, for filters
+	contribution                        *contribution
+}
+
+// BuildIndex reads the facet index from the store and keeps it current on
+// every later write. The aggregates (internal/stats) must be built first:
+// the index takes each incident's breakdown keys and figures from them.
+// progress, when not nil, is told how many incidents have been read.
+func BuildIndex(ctx context.Context, store *db.DB, progress func(read int)) (*Index, error) {
+	ix := newIndex(store)
+	entries, err := readEntries(ctx, store, nil, progress)
+	if err != nil {
+		return nil, fmt.Errorf("build the facet index: %w", err)
+	}
+	ids := make([]string, 0, len(entries))
+	for id := range entries {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ix.put(entries[id], false)
+	}
+	sort.Slice(ix.order, func(i, j int) bool { return ix.less(ix.order[i], ix.order[j]) })
+	for _, bm := range ix.bitmaps {
+		bm.RunOptimize()
+	}
+	store.AroundCommit(ix.prepare)
+	return ix, nil
+}
+
+// prepare reads the touched incidents inside the write transaction and
+// returns what applies them once it commits.
+func (ix *Index) prepare(ctx context.Context, tx *db.Tx, touched []string) (db.Finish, error) {
+	entries, err := readEntries(ctx, tx, touched, nil)
+	if err != nil {
+		return nil, fmt.Errorf("facet index: %w", err)
+	}
+	return func(commit func() error) error {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		if err := commit(); err != nil {
+			return err
+		}
+		for _, id := range touched {
+			if e := entries[id]; e != nil {
+				ix.put(e, true)
+			} else {
+				ix.remove(id)
+			}
+		}
+		ix.searchMu.Lock()
+		clear(ix.searches)
+		ix.searchMu.Unlock()
+		return nil
+	}, nil
+}
+
+// readEntries reads the counted incidents among ids (all when nil).
+func readEntries(ctx context.Context, q db.Querier, ids []string, progress func(int)) (map[string]*indexEntry, error) {
+	out := map[string]*indexEntry{}
+	err := eachOf(ctx, q, `SELECT i.id, i.determination, `+incidentDate+`, i.tlp, i.owner_team FROM incidents i
+		WHERE i.determination <> 'false-positive' AND `, "i.id", ids, func(rows *sql.Rows) error {
+		e := &indexEntry{}
+		if err := rows.Scan(&e.id, &e.determination, &e.date, &e.tlp, &e.owner); err != nil {
+			return err
+		}
+		out[e.id] = e
+		if progress != nil && len(out)%100_000 == 0 {
+			progress(len(out))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress(len(out))
+	}
+	err = eachOf(ctx, q, `SELECT x.record_id, x.kind, x.principal FROM record_access x JOIN incidents i ON i.id = x.record_id
+		WHERE `, "x.record_id", ids, func(rows *sql.Rows) error {
+		var id, kind, principal string
+		if err := rows.Scan(&id, &kind, &principal); err != nil {
+			return err
+		}
+		if e := out[id]; e != nil && kind == "team" {
+			e.sharedWith = append(e.sharedWith, principal)
+		} else if e != nil {
+			e.readers = append(e.readers, principal)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = eachOf(ctx, q, `SELECT DISTINCT v.incident_id, o.sector FROM `+victims+` WHERE `+disclosedVictim+` AND `,
+		"v.incident_id", ids, func(rows *sql.Rows) error {
+			var id, sector string
+			if err := rows.Scan(&id, &sector); err != nil {
+				return err
+			}
+			if e := out[id]; e != nil {
+				e.sectors = append(e.sectors, sector)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = eachOf(ctx, q, `SELECT c.incident_id, c.body FROM incident_contributions c WHERE `, "c.incident_id", ids,
+		func(rows *sql.Rows) error {
+			var id, body string
+			if err := rows.Scan(&id, &body); err != nil {
+				return err
+			}
+			e := out[id]
+			if e == nil {
+				return nil
+			}
+			e.contribution = &contribution{}
+			return json.Unmarshal([]byte(body), e.contribution)
+		})
+	if err != nil {
+		return nil, err
+	}
+	for id, e := range out {
+		if e.contribution == nil {
+			// Every counted incident has a contribution once the
+			// aggregates are built; without one it counts nowhere.
+			return nil, fmt.Errorf("incident %s has no contribution: build the aggregates first", id)
+		}
+	}
+	return out, nil
+}
+
+// eachOf runs query, which ends in "WHERE … AND " or "WHERE ", on every
+// row when ids is nil, else on the rows whose column is among ids.
+func eachOf(ctx context.Context, q db.Querier, query, column string, ids []string, fn func(*sql.Rows) error) error {
+	if ids == nil {
+		return db.EachIn(ctx, q, query+"1 = 1", []string{""}, fn)
+	}
+	return db.EachIn(ctx, q, query+column+" IN (%s)", ids, fn)
+}
+
+// put adds or replaces an incident; keepOrder inserts it in the lists'
+// order (a build sorts the order once at the end instead).
+func (ix *Index) put(e *indexEntry, keepOrder bool) {
+	n, ok := ix.num[e.id]
+	if ok {
+		ix.unlink(n, keepOrder)
+	} else {
+		n = ix.allocate(e.id)
+	}
+	var members []uint32
+	add := func(f facet, value string) {
+		b := ix.bitmapNumber(f, value)
+		if !slices.Contains(members, b) {
+			ix.bitmaps[b].Add(n)
+			members = append(members, b)
+		}
+	}
+	add(facetTLP, e.tlp)
+	add(facetOwner, e.owner)
+	for _, t := range e.sharedWith {
+		add(facetSharedWith, t)
+	}
+	for _, u := range e.readers {
+		add(facetReader, u)
+	}
+	add(facetDetermination, e.determination)
+	add(facetDate, e.date)
+	for _, s := range e.sectors {
+		add(facetFilterSector, s)
+	}
+	dims := make([]string, 0, len(e.contribution.Keys))
+	for dim := range e.contribution.Keys {
+		dims = append(dims, dim)
+	}
+	sort.Strings(dims)
+	for _, dim := range dims {
+		if f, ok := contributionFacets[dim]; ok {
+			for _, key := range e.contribution.Keys[dim] {
+				add(f, key)
+			}
+		}
+	}
+	row := indexRow{date: e.date, members: slices.Clip(members)}
+	for i, fig := range e.contribution.Figures {
+		row.figures[i] = indexFigure{min: fig.Min, max: fig.Max, known: fig.Known, open: fig.Open}
+	}
+	ix.rows[n] = row
+	ix.all.Add(n)
+	if keepOrder {
+		ix.order = slices.Insert(ix.order, ix.orderPosition(n), n)
+	} else {
+		ix.order = append(ix.order, n)
+	}
+}
+
+// allocate gives a new incident a number, reusing a deleted one's.
+func (ix *Index) allocate(id string) uint32 {
+	var n uint32
+	if len(ix.free) > 0 {
+		n, ix.free = ix.free[len(ix.free)-1], ix.free[:len(ix.free)-1]
+		ix.ids[n] = id
+	} else {
+		n = uint32(len(ix.ids))
+		ix.ids = append(ix.ids, id)
+		ix.rows = append(ix.rows, indexRow{})
+	}
+	ix.num[id] = n
+	return n
+}
+
+// unlink takes incident n out of every bitmap and of the order.
+func (ix *Index) unlink(n uint32, keepOrder bool) {
+	for _, b := range ix.rows[n].members {
+		ix.bitmaps[b].Remove(n)
+	}
+	ix.all.Remove(n)
+	if keepOrder {
+		if i := ix.orderPosition(n); i < len(ix.order) && ix.order[i] == n {
+			ix.order = slices.Delete(ix.order, i, i+1)
+		}
+	}
+	ix.rows[n] = indexRow{}
+}
+
+// remove forgets a deleted incident, or one no longer counted (a false
+// positive); an incident the index does not hold is no error.
+func (ix *Index) remove(id string) {
+	n, ok := ix.num[id]
+	if !ok {
+		return
+	}
+	ix.unlink(n, true)
+	delete(ix.num, id)
+	ix.ids[n] = ""
+	ix.free = append(ix.free, n)
+}
+
+// Size tells how many incidents and bitmaps the index holds, for the log.
+func (ix *Index) Size() (incidents, bitmaps int) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return int(ix.all.GetCardinality()), len(ix.bitmaps)
+}
