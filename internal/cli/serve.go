@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/seed"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
@@ -64,6 +66,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
+	if opts.Index, err = buildIndex(ctx, store, log); err != nil {
+		return err
+	}
 	handler, err := web.New(store, log, opts)
 	if err != nil {
 		return err
@@ -108,4 +113,22 @@ func newHTTPServer(handler http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// buildIndex builds the facet index that answers the dashboard's filters
+// and the lists, with a line of progress for every 100,000 incidents read.
+func buildIndex(ctx context.Context, store *db.DB, log *slog.Logger) (*report.Index, error) {
+	start := time.Now()
+	log.Info("building the facet index")
+	ix, err := report.BuildIndex(ctx, store, func(read int) {
+		if read > 0 {
+			log.Info("facet index", "incidents read", read)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	incidents, bitmaps := ix.Size()
+	log.Info("facet index built", "incidents", incidents, "bitmaps", bitmaps, "took", time.Since(start).Round(time.Millisecond))
+	return ix, nil
 }

@@ -135,5 +135,5 @@ func (s *Server) report(ctx context.Context, f report.Filter) (*report.Report, e
 	if f.Viewer != nil {
 		key += fmt.Sprintf(" %+v", *f.Viewer)
 	}
-	return s.reports.get(ctx, s, key, func() (*report.Report, error) { return report.Compute(ctx, s.store, f) })
+	return s.reports.get(ctx, s, key, func() (*report.Report, error) { return s.index.Compute(ctx, s.store, f) })
 }

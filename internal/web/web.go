@@ -41,6 +41,8 @@ type Server struct {
 	// changes (cache.go).
 	reports     *untilChange[string, *report.Report]
 	collections *untilChange[access.Viewer, []stixObject]
+	// index answers filters and lists (report.Index).
+	index *report.Index
 }
 
 // Options are the operator's choices for the web server; the zero value
@@ -50,6 +52,9 @@ type Options struct {
 	// arrives over plain HTTP: set it when a TLS proxy is in front, where
 	// the request harmtrace sees has no TLS of its own.
 	SecureCookies bool
+	// Index is the store's facet index, built by the caller (serve shows
+	// its progress); New builds one when none is given.
+	Index *report.Index
 }
 
 // New returns the HTTP handler of harmtrace; opts, when given, is one
@@ -85,7 +90,12 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	s := &Server{store: store, log: log, pages: pages, opts: o, limits: newLimiter(limitKeys),
+	if o.Index == nil {
+		if o.Index, err = report.BuildIndex(context.Background(), store, nil); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{store: store, log: log, pages: pages, opts: o, limits: newLimiter(limitKeys), index: o.Index,
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
 	mux := s.routes()
 	// Cross-origin protection rejects state-changing requests that a
