@@ -50,8 +50,8 @@ type DB struct {
 	// onWrite runs in every write transaction that recorded revisions, just
 	// before it commits (internal/account audits writes so).
 	onWrite []func(ctx context.Context, tx *Tx) error
-	// aroundCommit runs in every write transaction that touched incidents,
-	// after beforeCommit; what it returns wraps the commit (the facet index
+	// aroundCommit runs in every write transaction that touched incidents or
+	// recorded revisions, after beforeCommit; what it returns wraps the commit (the facet index
 	// of internal/report reads the change in the transaction and applies
 	// it once the commit succeeds).
 	aroundCommit []func(ctx context.Context, tx *Tx, incidents []string) (Finish, error)
@@ -62,8 +62,9 @@ type DB struct {
 type Finish func(commit func() error) error
 
 // AroundCommit adds fn to what runs, inside the transaction, before a write
-// that touched incidents commits (after the BeforeCommit hooks); fn gets the
-// touched incidents' ids and returns the Finish that wraps the commit. A
+// that touched incidents or recorded revisions commits (after the
+// BeforeCommit hooks); fn gets the touched incidents' ids (none, when the
+// write changed other records) and returns the Finish that wraps the commit. A
 // change kept outside the store (in memory) is applied so, only when the
 // commit succeeds, and under a lock that keeps readers from seeing the
 // store and the change apart.
@@ -205,8 +206,9 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 		return err
 	}
 	commit := sqlTx.Commit
+	var ids []string
 	if len(tx.touched) > 0 {
-		ids := make([]string, 0, len(tx.touched))
+		ids = make([]string, 0, len(tx.touched))
 		for id := range tx.touched {
 			ids = append(ids, id)
 		}
@@ -217,6 +219,8 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 				return err
 			}
 		}
+	}
+	if len(ids) > 0 || tx.Revisions > 0 {
 		for _, hook := range d.aroundCommit {
 			finish, err := hook(ctx, tx, ids)
 			if err != nil {

@@ -30,10 +30,16 @@ import (
 // kept current by every write that touches incidents: the change is read
 // inside the transaction and applied when the commit succeeds, under the
 // lock readers take, so a reader never sees the store and the index apart.
+// Writes by other processes are found by the revisions they record: every
+// reader first catches up with those (sync).
 type Index struct {
 	store *db.DB
 
-	mu      sync.RWMutex
+	mu sync.RWMutex
+	// version is the newest revision the index is known to hold: a store
+	// that has newer ones was written by another process (a command-line
+	// import while serve runs), and sync catches up.
+	version int64
 	num     map[string]uint32 // incident id → number
 	ids     []string          // number → incident id, "" when free
 	free    []uint32

@@ -25,6 +25,10 @@ type indexEntry struct {
 // progress, when not nil, is told how many incidents have been read.
 func BuildIndex(ctx context.Context, store *db.DB, progress func(read int)) (*Index, error) {
 	ix := newIndex(store)
+	var err error
+	if ix.version, err = revisionsVersion(ctx, store); err != nil {
+		return nil, fmt.Errorf("build the facet index: %w", err)
+	}
 	entries, err := readEntries(ctx, store, nil, progress)
 	if err != nil {
 		return nil, fmt.Errorf("build the facet index: %w", err)
@@ -46,30 +50,99 @@ func BuildIndex(ctx context.Context, store *db.DB, progress func(read int)) (*In
 }
 
 // prepare reads the touched incidents inside the write transaction and
-// returns what applies them once it commits.
+// returns what applies them once it commits. On SQLite, where writers take
+// turns, a write that finds no revisions but its own since the index's
+// version moves the version on; otherwise the next reader's sync does.
 func (ix *Index) prepare(ctx context.Context, tx *db.Tx, touched []string) (db.Finish, error) {
-	entries, err := readEntries(ctx, tx, touched, nil)
-	if err != nil {
+	ix.mu.RLock()
+	since := ix.version
+	ix.mu.RUnlock()
+	var entries map[string]*indexEntry
+	var err error
+	if len(touched) > 0 {
+		if entries, err = readEntries(ctx, tx, touched, nil); err != nil {
+			return nil, fmt.Errorf("facet index: %w", err)
+		}
+	}
+	var newer, latest int64
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(id), 0) FROM revisions WHERE id > ?`, since).Scan(&newer, &latest); err != nil {
 		return nil, fmt.Errorf("facet index: %w", err)
 	}
+	onlyOwn := tx.Dialect() == db.SQLite && newer == int64(tx.Revisions)
 	return func(commit func() error) error {
 		ix.mu.Lock()
 		defer ix.mu.Unlock()
 		if err := commit(); err != nil {
 			return err
 		}
-		for _, id := range touched {
-			if e := entries[id]; e != nil {
-				ix.put(e, true)
-			} else {
-				ix.remove(id)
-			}
+		ix.apply(touched, entries)
+		if onlyOwn && ix.version == since {
+			ix.version = latest
 		}
+		return nil
+	}, nil
+}
+
+// apply puts the entries of the touched incidents, and removes those that
+// have none (deleted, or false positives). The caller holds ix.mu.
+func (ix *Index) apply(touched []string, entries map[string]*indexEntry) {
+	for _, id := range touched {
+		if e := entries[id]; e != nil {
+			ix.put(e, true)
+		} else {
+			ix.remove(id)
+		}
+	}
+	if len(touched) > 0 {
 		ix.searchMu.Lock()
 		clear(ix.searches)
 		ix.searchMu.Unlock()
+	}
+}
+
+// sync catches up with revisions the index has not seen: writes by
+// another process, or by a PostgreSQL transaction that ran alongside
+// another. It reads the incidents those revisions touched under the
+// write lock, so that no commit of this process lands in between.
+func (ix *Index) sync(ctx context.Context) error {
+	v, err := revisionsVersion(ctx, ix.store)
+	if err != nil {
+		return err
+	}
+	ix.mu.RLock()
+	current := ix.version
+	ix.mu.RUnlock()
+	if v <= current {
 		return nil
-	}, nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if v, err = revisionsVersion(ctx, ix.store); err != nil || v <= ix.version {
+		return err
+	}
+	touched, err := db.Column[string](ctx, ix.store, `SELECT record_id FROM revisions WHERE id > ? AND record_kind = 'incident'
+		UNION SELECT p.parent_id FROM revision_parents p WHERE p.revision_id > ?
+		UNION SELECT i.id FROM incidents i WHERE i.campaign_id IN (SELECT p.parent_id FROM revision_parents p WHERE p.revision_id > ?)
+		UNION SELECT v.incident_id FROM incident_victims v WHERE v.organisation_id IN
+			(SELECT record_id FROM revisions WHERE id > ? AND record_kind = 'organisation')`,
+		ix.version, ix.version, ix.version, ix.version)
+	if err != nil {
+		return fmt.Errorf("facet index: %w", err)
+	}
+	entries, err := readEntries(ctx, ix.store, touched, nil)
+	if err != nil {
+		return fmt.Errorf("facet index: %w", err)
+	}
+	ix.apply(touched, entries) // a campaign's id among them is no incident: nothing to remove
+	ix.version = v
+	return nil
+}
+
+// revisionsVersion is the id of the store's newest revision.
+func revisionsVersion(ctx context.Context, q db.Querier) (int64, error) {
+	var v int64
+	err := q.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM revisions`).Scan(&v)
+	return v, err
 }
 
 // readEntries reads the counted incidents among ids (all when nil).

@@ -30,6 +30,9 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	if err := ix.sync(ctx); err != nil {
+		return nil, err
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	sel, err := ix.selection(ctx, q, f)
@@ -135,6 +138,9 @@ func (ix *Index) ListIncidents(ctx context.Context, q db.Querier, f Filter, limi
 	if !ix.usesIndex(q) {
 		return ListIncidents(ctx, q, f, limit, offset)
 	}
+	if err := ix.sync(ctx); err != nil {
+		return nil, 0, err
+	}
 	ix.mu.RLock()
 	sel, err := ix.selection(ctx, q, f)
 	var ids []string
@@ -178,6 +184,9 @@ func (ix *Index) IncidentIDs(ctx context.Context, q db.Querier, f Filter) ([]str
 	}
 	if !ix.usesIndex(q) {
 		return IncidentIDs(ctx, q, f)
+	}
+	if err := ix.sync(ctx); err != nil {
+		return nil, err
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()

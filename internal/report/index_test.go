@@ -10,6 +10,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/stats"
 	"github.com/harmtrace/harmtrace/internal/synthetic"
 )
 
@@ -121,4 +122,60 @@ func describe(f report.Filter) string {
 		s += fmt.Sprintf(" viewer %+v", *f.Viewer)
 	}
 	return s
+}
+
+// TestIndexCatchesUpWithOtherWriters: writes made through another handle
+// of the same store (another process: an import from the command line
+// while serve runs) reach the index through the revisions they record, on
+// both stores.
+func TestIndexCatchesUpWithOtherWriters(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := ""
+			if engine == "sqlite" {
+				dsn = dbtest.SQLiteDSN(t)
+			} else {
+				dsn = dbtest.PostgresDSN(t)
+			}
+			serving, other := openStore(t, dsn), openStore(t, dsn)
+			ix, err := report.BuildIndex(ctx, serving, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := synthetic.NewRandom(ctx, other, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for round := 0; round < 4; round++ {
+				for i := 0; i < 25; i++ {
+					if err := r.Step(ctx, other); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := 0; i < 10; i++ {
+					sameAnswers(t, ctx, serving, ix, FilterOf(r.Filter(), indexViewers[i%len(indexViewers)]), fmt.Sprintf("round %d", round))
+				}
+			}
+		})
+	}
+}
+
+// openStore opens and migrates the store at dsn with its aggregates kept,
+// as the command line does.
+func openStore(t *testing.T, dsn string) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := stats.Install(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }

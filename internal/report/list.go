@@ -2,11 +2,13 @@ package report
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
 // Row is one incident in a list.
@@ -77,12 +79,7 @@ func pageDetails(ctx context.Context, q db.Querier, v *access.Viewer, page []Row
 	if err != nil {
 		return err
 	}
-	reads, args := "1 = 1", []any(nil)
-	if v != nil {
-		reads, args = v.Condition("o")
-	}
-	names, err := db.ListsIn[string](ctx, q, `SELECT v.incident_id, o.name FROM `+victims+` WHERE v.incident_id IN (%s)
-		AND `+disclosedVictim+` AND `+reads+` ORDER BY v.incident_id, o.name`, ids, args...)
+	names, err := victimNames(ctx, q, v, ids)
 	if err != nil {
 		return err
 	}
@@ -99,6 +96,48 @@ func pageDetails(ctx context.Context, q db.Querier, v *access.Viewer, page []Row
 		}
 	}
 	return nil
+}
+
+// victimNames lists, per incident, the names of its victims that count
+// in its figures and that the viewer may read. Who may read is decided in
+// Go (access.Viewer.Reads, the rule Condition writes in SQL): given the
+// condition on the organisations, SQLite starts from their marking's index
+// and reads every victim of the store.
+func victimNames(ctx context.Context, q db.Querier, v *access.Viewer, ids []string) (map[string][]string, error) {
+	type victim struct {
+		incident, name string
+		marking        *access.Marking
+	}
+	var all []victim
+	marks := map[string]*access.Marking{}
+	err := db.EachIn(ctx, q, `SELECT v.incident_id, o.id, o.name, o.tlp, o.owner_team FROM `+victims+`
+		WHERE v.incident_id IN (%s) AND `+disclosedVictim+` ORDER BY v.incident_id, o.name`, ids, func(rows *sql.Rows) error {
+		var x victim
+		var org string
+		m := &access.Marking{}
+		if err := rows.Scan(&x.incident, &org, &x.name, &m.TLP, &m.Owner); err != nil {
+			return err
+		}
+		if marks[org] == nil {
+			marks[org] = m
+		}
+		x.marking = marks[org]
+		all = append(all, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.LoadSharesOf(ctx, q, marks); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, x := range all {
+		if v == nil || v.Reads(*x.marking) {
+			out[x.incident] = append(out[x.incident], x.name)
+		}
+	}
+	return out, nil
 }
 
 // IncidentIDs returns the ids of every incident the filter selects.
