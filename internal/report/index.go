@@ -2,6 +2,9 @@ package report
 
 import (
 	"context"
+	"database/sql"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -55,11 +58,33 @@ type Index struct {
 	// sortBelow incidents sorts them instead of walking the order.
 	order     []uint32
 	sortBelow uint64
-	// searches keeps the incidents a full-text search matched, until the
-	// next change; readers fill it while they share mu, so it has its own.
+	// searches keeps the incidents a full-text search matched; readers fill
+	// it while they share mu, so it has a lock of its own. A kept search is
+	// brought up to date by asking the store about the incidents changed
+	// since (touched), not by searching again: a search for a common word
+	// matches a hundred thousand incidents of a million.
 	searchMu sync.Mutex
-	searches map[string]*roaring.Bitmap
+	searches map[string]keptSearch
+	// generation counts the changes applied; touched lists the incidents
+	// each changed, the newest last, back to generation touchedFrom.
+	generation  uint64
+	touched     []touchedAt
+	touchedFrom uint64
 }
+
+type keptSearch struct {
+	found      *roaring.Bitmap
+	generation uint64
+}
+
+type touchedAt struct {
+	generation uint64
+	id         string
+}
+
+// touchedKept is how many changed incidents the index remembers for its
+// kept searches; a search older than that is made again.
+const touchedKept = 50_000
 
 // indexRow is what the index keeps of one incident besides its bitmaps.
 type indexRow struct {
@@ -110,7 +135,7 @@ type facetValue struct {
 
 func newIndex(store *db.DB) *Index {
 	return &Index{store: store, num: map[string]uint32{}, all: roaring.New(), lookup: map[facetValue]uint32{},
-		searches: map[string]*roaring.Bitmap{}, sortBelow: 4096}
+		searches: map[string]keptSearch{}, sortBelow: 4096}
 }
 
 // bitmap returns the bitmap of a facet's value; an empty one when no
@@ -240,31 +265,62 @@ func (ix *Index) dates(since, until string) *roaring.Bitmap {
 	return roaring.FastOr(bms...)
 }
 
-// search returns the incidents the store's full-text index matches,
-// kept until the next change.
+// search returns the incidents the store's full-text index matches. The
+// caller holds ix.mu for reading, so the generation and the touched
+// incidents stay as they are.
 func (ix *Index) search(ctx context.Context, q db.Querier, text string) (*roaring.Bitmap, error) {
 	ix.searchMu.Lock()
-	found, ok := ix.searches[text]
+	kept, ok := ix.searches[text]
 	ix.searchMu.Unlock()
-	if ok {
-		return found, nil
+	if ok && kept.generation == ix.generation {
+		return kept.found, nil
 	}
 	cond, arg := trace.SearchCondition(q.Dialect(), text)
-	ids, err := db.Column[string](ctx, q, `SELECT i.id FROM incidents i WHERE `+cond, arg)
-	if err != nil {
-		return nil, err
-	}
-	found = roaring.New()
-	for _, id := range ids {
-		if n, ok := ix.num[id]; ok {
-			found.Add(n)
+	var found *roaring.Bitmap
+	if ok && kept.generation >= ix.touchedFrom {
+		// Only the incidents changed since may match or not anew (a
+		// deleted one's number is in no selection: it left ix.all).
+		changed := map[string]bool{}
+		for i := len(ix.touched) - 1; i >= 0 && ix.touched[i].generation > kept.generation; i-- {
+			changed[ix.touched[i].id] = true
+		}
+		ids := slices.Sorted(maps.Keys(changed))
+		found = kept.found.Clone()
+		for _, id := range ids {
+			if n, ok := ix.num[id]; ok {
+				found.Remove(n)
+			}
+		}
+		err := db.EachIn(ctx, q, `SELECT i.id FROM incidents i WHERE i.id IN (%s) AND `+cond, ids, func(rows *sql.Rows) error {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			if n, ok := ix.num[id]; ok {
+				found.Add(n)
+			}
+			return nil
+		}, arg)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		ids, err := db.Column[string](ctx, q, `SELECT i.id FROM incidents i WHERE `+cond, arg)
+		if err != nil {
+			return nil, err
+		}
+		found = roaring.New()
+		for _, id := range ids {
+			if n, ok := ix.num[id]; ok {
+				found.Add(n)
+			}
 		}
 	}
 	ix.searchMu.Lock()
 	if len(ix.searches) >= 256 {
 		clear(ix.searches)
 	}
-	ix.searches[text] = found
+	ix.searches[text] = keptSearch{found, ix.generation}
 	ix.searchMu.Unlock()
 	return found, nil
 }

@@ -93,10 +93,19 @@ func (ix *Index) apply(touched []string, entries map[string]*indexEntry) {
 			ix.remove(id)
 		}
 	}
-	if len(touched) > 0 {
-		ix.searchMu.Lock()
-		clear(ix.searches)
-		ix.searchMu.Unlock()
+	if len(touched) == 0 {
+		return
+	}
+	ix.generation++
+	for _, id := range touched {
+		ix.touched = append(ix.touched, touchedAt{ix.generation, id})
+	}
+	if over := len(ix.touched) - touchedKept; over > 0 {
+		// Forget the oldest generations whole.
+		cut := ix.touched[over].generation
+		i := sort.Search(len(ix.touched), func(i int) bool { return ix.touched[i].generation >= cut })
+		ix.touched = slices.Delete(ix.touched, 0, i)
+		ix.touchedFrom = cut - 1
 	}
 }
 
