@@ -116,7 +116,7 @@ func newHTTPServer(handler http.Handler, log *slog.Logger) *http.Server {
 }
 
 // buildIndex builds the facet index that answers the dashboard's filters
-// and the lists, with a line of progress for every 100,000 incidents read.
+// and the lists, with a line of progress for every 50,000 incidents read.
 func buildIndex(ctx context.Context, store *db.DB, log *slog.Logger) (*report.Index, error) {
 	start := time.Now()
 	log.Info("building the facet index")

@@ -1,12 +1,19 @@
 package report
 
 import (
+	"context"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
+
+// BuildIndexInSpans builds the index reading span incidents at a time, so
+// that the tests read a small store in several spans.
+func BuildIndexInSpans(ctx context.Context, store *db.DB, span int) (*Index, error) {
+	return buildIndex(ctx, store, nil, span)
+}
 
 // SortBelow sets how many selected incidents a list page sorts rather than
 // walking the index's order, so that the tests take both ways.

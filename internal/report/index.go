@@ -86,16 +86,20 @@ type touchedAt struct {
 // kept searches; a search older than that is made again.
 const touchedKept = 50_000
 
-// indexRow is what the index keeps of one incident besides its bitmaps.
+// indexRow is what the index keeps of one incident besides its bitmaps,
+// packed: a million of them are held in memory.
 type indexRow struct {
-	date    string
-	figures [3]indexFigure // people, records, patients
-	members []uint32       // the bitmaps that hold the incident
+	bounds  [3][2]int64 // people, records, patients: the lower and upper bounds
+	members []uint32    // the bitmaps that hold the incident
+	date    uint32      // the bitmap of its best known date, whose key is the date
+	known   uint8       // bit i: figure i is known
+	open    uint8       // bit i: figure i has no upper bound
 }
 
-type indexFigure struct {
-	min, max    int64
-	known, open bool
+// figure returns the incident's figure i: its bounds, whether it is known
+// and whether it is open.
+func (r *indexRow) figure(i int) (lo, hi int64, known, open bool) {
+	return r.bounds[i][0], r.bounds[i][1], r.known&(1<<i) != 0, r.open&(1<<i) != 0
 }
 
 // facet is a dimension of the index.
@@ -329,7 +333,7 @@ func (ix *Index) search(ctx context.Context, q db.Querier, text string) (*roarin
 // the id.
 func (ix *Index) less(a, b uint32) bool {
 	if da, db := ix.rows[a].date, ix.rows[b].date; da != db {
-		return da > db
+		return ix.keyOf[da] > ix.keyOf[db]
 	}
 	return ix.ids[a] < ix.ids[b]
 }

@@ -24,22 +24,38 @@ type indexEntry struct {
 // the index takes each incident's breakdown keys and figures from them.
 // progress, when not nil, is told how many incidents have been read.
 func BuildIndex(ctx context.Context, store *db.DB, progress func(read int)) (*Index, error) {
+	return buildIndex(ctx, store, progress, buildSpan)
+}
+
+func buildIndex(ctx context.Context, store *db.DB, progress func(read int), buildSpan int) (*Index, error) {
 	ix := newIndex(store)
 	var err error
 	if ix.version, err = revisionsVersion(ctx, store); err != nil {
 		return nil, fmt.Errorf("build the facet index: %w", err)
 	}
-	entries, err := readEntries(ctx, store, nil, progress)
+	// Read in spans of ids, so that only one span's rows are held at once.
+	ids, err := db.Column[string](ctx, store, `SELECT id FROM incidents WHERE determination <> 'false-positive' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("build the facet index: %w", err)
 	}
-	ids := make([]string, 0, len(entries))
-	for id := range entries {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		ix.put(entries[id], false)
+	for start := 0; start < len(ids); start += buildSpan {
+		end := min(start+buildSpan, len(ids))
+		span := incidentSet{ranged: true, from: ids[start]}
+		if end < len(ids) {
+			span.to = ids[end]
+		}
+		entries, err := readEntries(ctx, store, span)
+		if err != nil {
+			return nil, fmt.Errorf("build the facet index: %w", err)
+		}
+		for _, id := range ids[start:end] {
+			if e := entries[id]; e != nil { // one deleted since is left out
+				ix.put(e, false)
+			}
+		}
+		if progress != nil {
+			progress(end)
+		}
 	}
 	sort.Slice(ix.order, func(i, j int) bool { return ix.less(ix.order[i], ix.order[j]) })
 	for _, bm := range ix.bitmaps {
@@ -47,6 +63,18 @@ func BuildIndex(ctx context.Context, store *db.DB, progress func(read int)) (*In
 	}
 	store.AroundCommit(ix.prepare)
 	return ix, nil
+}
+
+// buildSpan is how many incidents a build reads at a time: the progress
+// line's step too.
+const buildSpan = 50_000
+
+// incidentSet names the incidents readEntries reads: those of ids, or with
+// ranged those whose id is from or after it and before to ("" for no end).
+type incidentSet struct {
+	ids      []string
+	ranged   bool
+	from, to string
 }
 
 // prepare reads the touched incidents inside the write transaction and
@@ -60,7 +88,7 @@ func (ix *Index) prepare(ctx context.Context, tx *db.Tx, touched []string) (db.F
 	var entries map[string]*indexEntry
 	var err error
 	if len(touched) > 0 {
-		if entries, err = readEntries(ctx, tx, touched, nil); err != nil {
+		if entries, err = readEntries(ctx, tx, incidentSet{ids: touched}); err != nil {
 			return nil, fmt.Errorf("facet index: %w", err)
 		}
 	}
@@ -138,7 +166,7 @@ func (ix *Index) sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("facet index: %w", err)
 	}
-	entries, err := readEntries(ctx, ix.store, touched, nil)
+	entries, err := readEntries(ctx, ix.store, incidentSet{ids: touched})
 	if err != nil {
 		return fmt.Errorf("facet index: %w", err)
 	}
@@ -155,7 +183,7 @@ func revisionsVersion(ctx context.Context, q db.Querier) (int64, error) {
 }
 
 // readEntries reads the counted incidents among ids (all when nil).
-func readEntries(ctx context.Context, q db.Querier, ids []string, progress func(int)) (map[string]*indexEntry, error) {
+func readEntries(ctx context.Context, q db.Querier, ids incidentSet) (map[string]*indexEntry, error) {
 	out := map[string]*indexEntry{}
 	err := eachOf(ctx, q, `SELECT i.id, i.determination, `+incidentDate+`, i.tlp, i.owner_team FROM incidents i
 		WHERE i.determination <> 'false-positive' AND `, "i.id", ids, func(rows *sql.Rows) error {
@@ -164,16 +192,10 @@ func readEntries(ctx context.Context, q db.Querier, ids []string, progress func(
 			return err
 		}
 		out[e.id] = e
-		if progress != nil && len(out)%100_000 == 0 {
-			progress(len(out))
-		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if progress != nil {
-		progress(len(out))
 	}
 	err = eachOf(ctx, q, `SELECT x.record_id, x.kind, x.principal FROM record_access x JOIN incidents i ON i.id = x.record_id
 		WHERE `, "x.record_id", ids, func(rows *sql.Rows) error {
@@ -231,13 +253,29 @@ func readEntries(ctx context.Context, q db.Querier, ids []string, progress func(
 	return out, nil
 }
 
-// eachOf runs query, which ends in "WHERE … AND " or "WHERE ", on every
-// row when ids is nil, else on the rows whose column is among ids.
-func eachOf(ctx context.Context, q db.Querier, query, column string, ids []string, fn func(*sql.Rows) error) error {
-	if ids == nil {
-		return db.EachIn(ctx, q, query+"1 = 1", []string{""}, fn)
+// eachOf runs query, which ends in "WHERE … AND " or "WHERE ", on the
+// rows whose column names one of the set's incidents.
+func eachOf(ctx context.Context, q db.Querier, query, column string, set incidentSet, fn func(*sql.Rows) error) error {
+	if !set.ranged {
+		return db.EachIn(ctx, q, query+column+" IN (%s)", set.ids, fn)
 	}
-	return db.EachIn(ctx, q, query+column+" IN (%s)", ids, fn)
+	query += column + " >= ?"
+	args := []any{set.from}
+	if set.to != "" {
+		query += " AND " + column + " < ?"
+		args = append(args, set.to)
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // put adds or replaces an incident; keepOrder inserts it in the lists'
@@ -249,7 +287,7 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 	} else {
 		n = ix.allocate(e.id)
 	}
-	var members []uint32
+	members := make([]uint32, 0, 16)
 	add := func(f facet, value string) {
 		b := ix.bitmapNumber(f, value)
 		if !slices.Contains(members, b) {
@@ -282,9 +320,15 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 			}
 		}
 	}
-	row := indexRow{date: e.date, members: slices.Clip(members)}
+	row := indexRow{date: ix.bitmapNumber(facetDate, e.date), members: slices.Clone(members)}
 	for i, fig := range e.contribution.Figures {
-		row.figures[i] = indexFigure{min: fig.Min, max: fig.Max, known: fig.Known, open: fig.Open}
+		row.bounds[i] = [2]int64{fig.Min, fig.Max}
+		if fig.Known {
+			row.known |= 1 << i
+		}
+		if fig.Open {
+			row.open |= 1 << i
+		}
 	}
 	ix.rows[n] = row
 	ix.all.Add(n)

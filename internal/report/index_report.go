@@ -42,12 +42,13 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 	r := &Report{Filter: f, Incidents: int(sel.GetCardinality())}
 	var sums [12]int64 // per figure: known, min, open, max
 	sel.Iterate(func(n uint32) bool {
-		for i, fig := range ix.rows[n].figures {
-			if fig.known {
+		row := &ix.rows[n]
+		for i := range 3 {
+			if lo, hi, known, open := row.figure(i); known {
 				sums[4*i]++
-				sums[4*i+1] += fig.min
-				sums[4*i+3] += fig.max
-				if fig.open {
+				sums[4*i+1] += lo
+				sums[4*i+3] += hi
+				if open {
 					sums[4*i+2]++
 				}
 			}
@@ -87,8 +88,8 @@ func (ix *Index) breakdown(sel *roaring.Bitmap, f facet) []Bucket {
 		}
 		bucket := Bucket{Key: ix.keyOf[b], Incidents: int(n)}
 		inter.Iterate(func(x uint32) bool {
-			if fig := ix.rows[x].figures[0]; fig.known {
-				bucket.PeopleAffectedMin += fig.min
+			if lo, _, known, _ := ix.rows[x].figure(0); known {
+				bucket.PeopleAffectedMin += lo
 			}
 			return true
 		})

@@ -56,7 +56,7 @@ func TestIndexMatchesTheScan(t *testing.T) {
 		if selected < 200 {
 			t.Errorf("the filters selected %d incidents in all: the test proves little", selected)
 		}
-		fresh, err := report.BuildIndex(ctx, store, nil)
+		fresh, err := report.BuildIndexInSpans(ctx, store, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
