@@ -44,16 +44,28 @@ func BenchmarkIndex(b *testing.B) {
 		n, _ = strconv.Atoi(s)
 	}
 	ctx := context.Background()
-	store := dbtest.SQLite(b)
-	if os.Getenv("HARMTRACE_BENCH_POSTGRES") == "1" {
+	var store *db.DB
+	switch {
+	case os.Getenv("HARMTRACE_BENCH_POSTGRES") == "1":
 		store = dbtest.Postgres(b)
+	case os.Getenv("HARMTRACE_BENCH_STORE") != "":
+		// A SQLite file kept after the run, to measure serve on it.
+		store = openStore(b, os.Getenv("HARMTRACE_BENCH_STORE"))
+	default:
+		store = dbtest.SQLite(b)
+	}
+	var stored int
+	if err := store.QueryRow(ctx, `SELECT COUNT(*) FROM incidents`).Scan(&stored); err != nil {
+		b.Fatal(err)
 	}
 	start := time.Now()
-	if err := synthetic.Generate(ctx, store, n); err != nil {
-		b.Fatal(err)
-	}
-	if err := stats.Rebuild(ctx, store); err != nil {
-		b.Fatal(err)
+	if stored == 0 {
+		if err := synthetic.Generate(ctx, store, n); err != nil {
+			b.Fatal(err)
+		}
+		if err := stats.Rebuild(ctx, store); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.Logf("%s: %d incidents generated with their aggregates in %s", store.Dialect(), n, time.Since(start).Round(time.Second))
 	heapBefore := heap()
@@ -103,6 +115,8 @@ func BenchmarkIndex(b *testing.B) {
 			}
 			return indexReport(filters[seq%len(filters)])
 		}},
+		{"write/save-incident", 20, func() error { seq++; return writeOne(ctx, store, seq, n) }},
+		{"write/bare-sql", 20, func() error { seq++; return bareInsert(ctx, store, seq, n) }},
 		{"list/index", 40, each(filters, indexList)},
 		{"list/sql", scanRuns, each(filters, sqlList)},
 		{"search-page/index", 40, each(search, indexList)},
@@ -184,6 +198,30 @@ func writeOne(ctx context.Context, store *db.DB, seq, n int) error {
 	return store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
 		_, err := trace.SaveIncident(ctx, tx, in)
 		return err
+	})
+}
+
+// bareInsert writes the rows of the incident writeOne saves with bare SQL:
+// no revision, aggregates or index kept.
+func bareInsert(ctx context.Context, store *db.DB, seq, n int) error {
+	id := trace.DerivedID("incident", "bare-"+strconv.Itoa(seq))
+	return store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO incidents (id, title, determination, start_date, tlp, created_at, updated_at)
+				VALUES (?, ?, 'confirmed', '2024-05', 'clear', 'x', 'x')`, []any{id, fmt.Sprintf("Written %d at a hospital", seq)}},
+			{`INSERT INTO incident_search (id, body) VALUES (?, ?)`, []any{id, fmt.Sprintf("Written %d at a hospital ransomware", seq)}},
+			{`INSERT INTO incident_victims (incident_id, organisation_id, role) VALUES (?, ?, 'victim')`, []any{id, synthetic.OrgID(seq % max(n/10, 1))}},
+			{`INSERT INTO incident_attack_types (incident_id, attack_type) VALUES (?, 'ransomware')`, []any{id}},
+			{`INSERT INTO incident_sources (incident_id, source_id) VALUES (?, ?)`, []any{id, trace.DerivedID("source", "bench")}},
+		} {
+			if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -163,7 +163,7 @@ func TestIndexCatchesUpWithOtherWriters(t *testing.T) {
 
 // openStore opens and migrates the store at dsn with its aggregates kept,
 // as the command line does.
-func openStore(t *testing.T, dsn string) *db.DB {
+func openStore(t testing.TB, dsn string) *db.DB {
 	t.Helper()
 	ctx := context.Background()
 	store, err := db.Open(ctx, dsn)
