@@ -47,7 +47,13 @@ type Index struct {
 	ids     []string          // number → incident id, "" when free
 	free    []uint32
 	rows    []indexRow // by number
-	all     *roaring.Bitmap
+	figures figureColumns
+	// totals sums every incident's figures; bitmapPeople each bitmap's
+	// incidents' people affected (the lower bound): a selection of most
+	// incidents is summed from the few it leaves out.
+	totals       [12]int64
+	bitmapPeople []int64
+	all          *roaring.Bitmap
 	bitmaps []*roaring.Bitmap // by bitmap number
 	facetOf []facet           // by bitmap number
 	keyOf   []string          // by bitmap number: the value
@@ -86,20 +92,41 @@ type touchedAt struct {
 // kept searches; a search older than that is made again.
 const touchedKept = 50_000
 
-// indexRow is what the index keeps of one incident besides its bitmaps,
-// packed: a million of them are held in memory.
+// indexRow is what the index keeps of one incident besides its bitmaps
+// and its figures.
 type indexRow struct {
-	bounds  [3][2]int64 // people, records, patients: the lower and upper bounds
-	members []uint32    // the bitmaps that hold the incident
-	date    uint32      // the bitmap of its best known date, whose key is the date
-	known   uint8       // bit i: figure i is known
-	open    uint8       // bit i: figure i has no upper bound
+	members []uint32 // the bitmaps that hold the incident
+	date    uint32   // the bitmap of its best known date, whose key is the date
 }
 
-// figure returns the incident's figure i: its bounds, whether it is known
-// and whether it is open.
-func (r *indexRow) figure(i int) (lo, hi int64, known, open bool) {
-	return r.bounds[i][0], r.bounds[i][1], r.known&(1<<i) != 0, r.open&(1<<i) != 0
+// figureColumns hold the incidents' figures by number, a column each, so
+// that summing a selection reads memory in order.
+type figureColumns struct {
+	lo, hi [3][]int64 // people, records, patients: the bounds (0 when unknown)
+	flags  []uint8    // bit i: figure i is known; bit 3+i: it has no upper bound
+}
+
+func (c *figureColumns) grow() {
+	for i := range 3 {
+		c.lo[i], c.hi[i] = append(c.lo[i], 0), append(c.hi[i], 0)
+	}
+	c.flags = append(c.flags, 0)
+}
+
+// add adds (sign +1) or subtracts (-1) incident n's figures to sums (per
+// figure: known, min, open, max), as the aggregates sum them.
+func (c *figureColumns) add(sums *[12]int64, n uint32, sign int64) {
+	flags := c.flags[n]
+	for i := range 3 {
+		if flags&(1<<i) != 0 {
+			sums[4*i] += sign
+			sums[4*i+1] += sign * c.lo[i][n]
+			sums[4*i+3] += sign * c.hi[i][n]
+			if flags&(1<<(3+i)) != 0 {
+				sums[4*i+2] += sign
+			}
+		}
+	}
 }
 
 // facet is a dimension of the index.
@@ -159,6 +186,7 @@ func (ix *Index) bitmapNumber(f facet, value string) uint32 {
 	}
 	n := uint32(len(ix.bitmaps))
 	ix.bitmaps = append(ix.bitmaps, roaring.New())
+	ix.bitmapPeople = append(ix.bitmapPeople, 0)
 	ix.facetOf = append(ix.facetOf, f)
 	ix.keyOf = append(ix.keyOf, value)
 	ix.lookup[key] = n
@@ -309,7 +337,10 @@ func (ix *Index) search(ctx context.Context, q db.Querier, text string) (*roarin
 			return nil, err
 		}
 	} else {
-		ids, err := db.Column[string](ctx, q, `SELECT i.id FROM incidents i WHERE `+cond, arg)
+		// The text index alone: joined with the incidents, a common word's
+		// hundred thousand matches cost as many lookups.
+		query, arg := trace.SearchIDs(q.Dialect(), text)
+		ids, err := db.Column[string](ctx, q, query, arg)
 		if err != nil {
 			return nil, err
 		}

@@ -38,6 +38,7 @@ func buildIndex(ctx context.Context, store *db.DB, progress func(read int), buil
 	if err != nil {
 		return nil, fmt.Errorf("build the facet index: %w", err)
 	}
+	ix.reserve(len(ids))
 	for start := 0; start < len(ids); start += buildSpan {
 		end := min(start+buildSpan, len(ids))
 		span := incidentSet{ranged: true, from: ids[start]}
@@ -245,9 +246,10 @@ func readEntries(ctx context.Context, q db.Querier, ids incidentSet) (map[string
 	}
 	for id, e := range out {
 		if e.contribution == nil {
-			// Every counted incident has a contribution once the
-			// aggregates are built; without one it counts nowhere.
-			return nil, fmt.Errorf("incident %s has no contribution: build the aggregates first", id)
+			// Every incident saved through harmtrace has a contribution
+			// (internal/stats); one written by bare SQL has none, and, as
+			// in the aggregates, counts nowhere.
+			delete(out, id)
 		}
 	}
 	return out, nil
@@ -287,11 +289,22 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 	} else {
 		n = ix.allocate(e.id)
 	}
+	lo, hi, flags := [3]int64{}, [3]int64{}, uint8(0)
+	for i, fig := range e.contribution.Figures {
+		if fig.Known {
+			lo[i], hi[i] = fig.Min, fig.Max
+			flags |= 1 << i
+			if fig.Open {
+				flags |= 1 << (3 + i)
+			}
+		}
+	}
 	members := make([]uint32, 0, 16)
 	add := func(f facet, value string) {
 		b := ix.bitmapNumber(f, value)
 		if !slices.Contains(members, b) {
 			ix.bitmaps[b].Add(n)
+			ix.bitmapPeople[b] += lo[0]
 			members = append(members, b)
 		}
 	}
@@ -320,23 +333,31 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 			}
 		}
 	}
-	row := indexRow{date: ix.bitmapNumber(facetDate, e.date), members: slices.Clone(members)}
-	for i, fig := range e.contribution.Figures {
-		row.bounds[i] = [2]int64{fig.Min, fig.Max}
-		if fig.Known {
-			row.known |= 1 << i
-		}
-		if fig.Open {
-			row.open |= 1 << i
-		}
+	ix.rows[n] = indexRow{date: ix.bitmapNumber(facetDate, e.date), members: slices.Clone(members)}
+	for i := range 3 {
+		ix.figures.lo[i][n], ix.figures.hi[i][n] = lo[i], hi[i]
 	}
-	ix.rows[n] = row
+	ix.figures.flags[n] = flags
+	ix.figures.add(&ix.totals, n, +1)
 	ix.all.Add(n)
 	if keepOrder {
 		ix.order = slices.Insert(ix.order, ix.orderPosition(n), n)
 	} else {
 		ix.order = append(ix.order, n)
 	}
+}
+
+// reserve makes room for n incidents at once: grown by appends, the
+// columns of a million incidents would hold up to twice their size.
+func (ix *Index) reserve(n int) {
+	ix.num = make(map[string]uint32, n)
+	ix.ids = make([]string, 0, n)
+	ix.rows = make([]indexRow, 0, n)
+	ix.order = make([]uint32, 0, n)
+	for i := range 3 {
+		ix.figures.lo[i], ix.figures.hi[i] = make([]int64, 0, n), make([]int64, 0, n)
+	}
+	ix.figures.flags = make([]uint8, 0, n)
 }
 
 // allocate gives a new incident a number, reusing a deleted one's.
@@ -349,6 +370,7 @@ func (ix *Index) allocate(id string) uint32 {
 		n = uint32(len(ix.ids))
 		ix.ids = append(ix.ids, id)
 		ix.rows = append(ix.rows, indexRow{})
+		ix.figures.grow()
 	}
 	ix.num[id] = n
 	return n
@@ -358,7 +380,13 @@ func (ix *Index) allocate(id string) uint32 {
 func (ix *Index) unlink(n uint32, keepOrder bool) {
 	for _, b := range ix.rows[n].members {
 		ix.bitmaps[b].Remove(n)
+		ix.bitmapPeople[b] -= ix.figures.lo[0][n]
 	}
+	ix.figures.add(&ix.totals, n, -1)
+	for i := range 3 {
+		ix.figures.lo[i][n], ix.figures.hi[i][n] = 0, 0
+	}
+	ix.figures.flags[n] = 0
 	ix.all.Remove(n)
 	if keepOrder {
 		if i := ix.orderPosition(n); i < len(ix.order) && ix.order[i] == n {

@@ -40,21 +40,18 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	r := &Report{Filter: f, Incidents: int(sel.GetCardinality())}
+	// A selection of most incidents is counted from the few it leaves out.
+	var left *roaring.Bitmap
+	if 2*sel.GetCardinality() > ix.all.GetCardinality() {
+		left = roaring.AndNot(ix.all, sel)
+	}
 	var sums [12]int64 // per figure: known, min, open, max
-	sel.Iterate(func(n uint32) bool {
-		row := &ix.rows[n]
-		for i := range 3 {
-			if lo, hi, known, open := row.figure(i); known {
-				sums[4*i]++
-				sums[4*i+1] += lo
-				sums[4*i+3] += hi
-				if open {
-					sums[4*i+2]++
-				}
-			}
-		}
-		return true
-	})
+	if left != nil {
+		sums = ix.totals
+		left.Iterate(func(n uint32) bool { ix.figures.add(&sums, n, -1); return true })
+	} else {
+		sel.Iterate(func(n uint32) bool { ix.figures.add(&sums, n, +1); return true })
+	}
 	r.PeopleAffected = rangeOf(r.Incidents, sums[0:4])
 	r.RecordsExposed = rangeOf(r.Incidents, sums[4:8])
 	r.PatientsAffected = rangeOf(r.Incidents, sums[8:12])
@@ -66,67 +63,103 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 		{&r.ByAttackType, facetAttackType}, {&r.ByConventionArticle, facetArticle},
 		{&r.ByDataType, facetDataType}, {&r.ByGroup, facetGroup},
 	} {
-		*b.dst = ix.breakdown(sel, b.facet)
+		*b.dst = ix.breakdown(sel, left, b.facet)
 	}
-	r.Organisations = ix.distinctOrganisations(sel)
-	r.Countries = ix.distinct(sel, facetCountry)
-	r.Actors = ix.distinct(sel, facetActor)
-	r.Campaigns = ix.distinct(sel, facetCampaign)
+	r.Organisations = ix.distinctOrganisations(sel, left)
+	r.Countries = ix.distinct(sel, left, facetCountry)
+	r.Actors = ix.distinct(sel, left, facetActor)
+	r.Campaigns = ix.distinct(sel, left, facetCampaign)
 	r.Headline = headline(r)
 	return r, nil
 }
 
+// count returns how many selected incidents bitmap b holds, and the sum of
+// their people affected: from the selection, or, when left is not nil,
+// from the bitmap's totals less the incidents the selection leaves out.
+func (ix *Index) count(sel, left *roaring.Bitmap, b uint32) (n uint64, people int64) {
+	bm := ix.bitmaps[b]
+	people0 := ix.figures.lo[0]
+	if left != nil {
+		out := roaring.And(bm, left)
+		people = ix.bitmapPeople[b]
+		out.Iterate(func(x uint32) bool { people -= people0[x]; return true })
+		return bm.GetCardinality() - out.GetCardinality(), people
+	}
+	if !sel.Intersects(bm) {
+		return 0, 0
+	}
+	in := roaring.And(sel, bm)
+	in.Iterate(func(x uint32) bool { people += people0[x]; return true })
+	return in.GetCardinality(), people
+}
+
 // breakdown counts the selected incidents, and sums the lower bound of
 // their people affected, per value of the facet.
-func (ix *Index) breakdown(sel *roaring.Bitmap, f facet) []Bucket {
+func (ix *Index) breakdown(sel, left *roaring.Bitmap, f facet) []Bucket {
 	out := []Bucket{}
 	for _, b := range ix.values[f] {
-		inter := roaring.And(sel, ix.bitmaps[b])
-		n := inter.GetCardinality()
-		if n == 0 {
-			continue
+		if n, people := ix.count(sel, left, b); n > 0 {
+			out = append(out, Bucket{Key: ix.keyOf[b], Incidents: int(n), PeopleAffectedMin: people})
 		}
-		bucket := Bucket{Key: ix.keyOf[b], Incidents: int(n)}
-		inter.Iterate(func(x uint32) bool {
-			if lo, _, known, _ := ix.rows[x].figure(0); known {
-				bucket.PeopleAffectedMin += lo
-			}
-			return true
-		})
-		out = append(out, bucket)
 	}
 	sortBuckets(out)
 	return out
 }
 
+// has reports whether some selected incident is in bitmap b.
+func (ix *Index) has(sel, left *roaring.Bitmap, b uint32) bool {
+	if left != nil {
+		bm := ix.bitmaps[b]
+		return bm.GetCardinality() > bm.AndCardinality(left)
+	}
+	return sel.Intersects(ix.bitmaps[b])
+}
+
 // distinct counts the facet's values that some selected incident has.
-func (ix *Index) distinct(sel *roaring.Bitmap, f facet) int {
+func (ix *Index) distinct(sel, left *roaring.Bitmap, f facet) int {
 	n := 0
 	for _, b := range ix.values[f] {
-		if sel.Intersects(ix.bitmaps[b]) {
+		if ix.has(sel, left, b) {
 			n++
 		}
 	}
 	return n
 }
 
-// distinctOrganisations counts the organisations of the selected incidents
-// from the incidents' rows: there are too many organisations to intersect
-// each one's bitmap.
-func (ix *Index) distinctOrganisations(sel *roaring.Bitmap) int {
-	if uint64(len(ix.values[facetOrganisation])) < sel.GetCardinality()/8 {
-		return ix.distinct(sel, facetOrganisation)
+// distinctOrganisations counts the organisations of the selected incidents.
+// There are many organisations, each with few incidents: only those of the
+// smaller of the selection and what it leaves out are looked at.
+func (ix *Index) distinctOrganisations(sel, left *roaring.Bitmap) int {
+	from := sel
+	if left != nil {
+		from = left
 	}
-	seen := map[uint32]bool{}
-	sel.Iterate(func(n uint32) bool {
+	candidates := map[uint32]bool{}
+	from.Iterate(func(n uint32) bool {
 		for _, b := range ix.rows[n].members {
 			if ix.facetOf[b] == facetOrganisation {
-				seen[b] = true
+				candidates[b] = true
 			}
 		}
 		return true
 	})
-	return len(seen)
+	if left == nil {
+		return len(candidates)
+	}
+	// Every organisation with incidents, but those whose incidents are
+	// all left out.
+	n := 0
+	for _, b := range ix.values[facetOrganisation] {
+		if !ix.bitmaps[b].IsEmpty() {
+			n++
+		}
+	}
+	for b := range candidates {
+		if !ix.has(sel, left, b) {
+			n--
+		}
+	}
+	return n
 }
 
 // ListIncidents is report.ListIncidents with the selection, the count and

@@ -30,8 +30,15 @@ func indexIncident(ctx context.Context, tx *db.Tx, in *Incident, exists bool) er
 // SearchCondition returns an SQL condition on incidents i that matches the
 // words of a query (all of them), and its argument.
 func SearchCondition(d db.Dialect, query string) (string, any) {
+	ids, arg := SearchIDs(d, query)
+	return `i.id IN (` + ids + `)`, arg
+}
+
+// SearchIDs returns the SQL that lists the ids of the incidents whose text
+// matches the words of a query (all of them), and its argument.
+func SearchIDs(d db.Dialect, query string) (string, any) {
 	if d == db.Postgres {
-		return `i.id IN (SELECT id FROM incident_search WHERE tsv @@ plainto_tsquery('simple', ?))`, query
+		return `SELECT id FROM incident_search WHERE tsv @@ plainto_tsquery('simple', ?)`, query
 	}
 	// FTS5 has its own query language; quoting each word makes user input
 	// plain words that must all appear.
@@ -39,5 +46,5 @@ func SearchCondition(d db.Dialect, query string) (string, any) {
 	for _, w := range strings.Fields(query) {
 		words = append(words, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 	}
-	return `i.id IN (SELECT id FROM incident_search WHERE incident_search MATCH ?)`, strings.Join(words, " ")
+	return `SELECT id FROM incident_search WHERE incident_search MATCH ?`, strings.Join(words, " ")
 }
