@@ -54,11 +54,11 @@ type Index struct {
 	totals       [12]int64
 	bitmapPeople []int64
 	all          *roaring.Bitmap
-	bitmaps []*roaring.Bitmap // by bitmap number
-	facetOf []facet           // by bitmap number
-	keyOf   []string          // by bitmap number: the value
-	lookup  map[facetValue]uint32
-	values  [facetCount][]uint32 // facet → its bitmaps' numbers
+	bitmaps      []*roaring.Bitmap // by bitmap number
+	facetOf      []facet           // by bitmap number
+	keyOf        []string          // by bitmap number: the value
+	lookup       map[facetValue]uint32
+	values       [facetCount][]uint32 // facet → its bitmaps' numbers
 	// order holds every incident number by the lists' order: best known
 	// date, most recent first, then id. A page of a selection of up to
 	// sortBelow incidents sorts them instead of walking the order.
