@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -128,6 +129,9 @@ func buildIndex(ctx context.Context, store *db.DB, log *slog.Logger) (*report.In
 	if err != nil {
 		return nil, err
 	}
+	// The build read the store span by span; give what it no longer holds
+	// back to the system now rather than as the collector gets to it.
+	debug.FreeOSMemory()
 	incidents, bitmaps := ix.Size()
 	log.Info("facet index built", "incidents", incidents, "bitmaps", bitmaps, "took", time.Since(start).Round(time.Millisecond))
 	return ix, nil
