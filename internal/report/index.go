@@ -307,7 +307,6 @@ func (ix *Index) search(ctx context.Context, q db.Querier, text string) (*roarin
 	if ok && kept.generation == ix.generation {
 		return kept.found, nil
 	}
-	cond, arg := trace.SearchCondition(q.Dialect(), text)
 	var found *roaring.Bitmap
 	if ok && kept.generation >= ix.touchedFrom {
 		// Only the incidents changed since may match or not anew (a
@@ -323,7 +322,11 @@ func (ix *Index) search(ctx context.Context, q db.Querier, text string) (*roarin
 				found.Remove(n)
 			}
 		}
-		err := db.EachIn(ctx, q, `SELECT i.id FROM incidents i WHERE i.id IN (%s) AND `+cond, ids, func(rows *sql.Rows) error {
+		// The text index alone, the ids first: their placeholders come
+		// before the search's.
+		matches, arg := trace.SearchIDs(q.Dialect(), text)
+		query := strings.Replace(matches, " WHERE ", " WHERE id IN (%s) AND ", 1)
+		err := db.EachIn(ctx, q, query, ids, func(rows *sql.Rows) error {
 			var id string
 			if err := rows.Scan(&id); err != nil {
 				return err

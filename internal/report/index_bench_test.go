@@ -201,10 +201,14 @@ func writeOne(ctx context.Context, store *db.DB, seq, n int) error {
 	})
 }
 
+// benchRun tells this run's bare inserts from those of a kept store's
+// earlier runs.
+var benchRun = time.Now().UnixNano()
+
 // bareInsert writes the rows of the incident writeOne saves with bare SQL:
 // no revision, aggregates or index kept.
 func bareInsert(ctx context.Context, store *db.DB, seq, n int) error {
-	id := trace.DerivedID("incident", "bare-"+strconv.Itoa(seq))
+	id := trace.DerivedID("incident", fmt.Sprintf("bare-%d-%d", benchRun, seq))
 	return store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
 		for _, q := range []struct {
 			sql  string
