@@ -47,6 +47,8 @@ type Index struct {
 	ids     []string          // number → incident id, "" when free
 	free    []uint32
 	rows    []indexRow // by number
+	members []uint32   // the rows' bitmaps, one after the other
+	unused  int        // how many of members no row refers to any more
 	figures figureColumns
 	// totals sums every incident's figures; bitmapPeople each bitmap's
 	// incidents' people affected (the lower bound): a selection of most
@@ -93,24 +95,48 @@ type touchedAt struct {
 const touchedKept = 50_000
 
 // indexRow is what the index keeps of one incident besides its bitmaps
-// and its figures.
+// and its figures. The bitmaps that hold it are members[start:start+count]
+// of the index's arena: a million small slices would cost a pointer and a
+// rounded-up allocation each.
 type indexRow struct {
-	members []uint32 // the bitmaps that hold the incident
-	date    uint32   // the bitmap of its best known date, whose key is the date
+	start uint32
+	count uint16
+	date  uint32 // the bitmap of its best known date, whose key is the date
 }
 
-// figureColumns hold the incidents' figures by number, a column each, so
-// that summing a selection reads memory in order.
+// figureColumns hold the incidents' figures by number so that summing a
+// selection reads memory in order: people affected, known for most
+// incidents, in columns; records exposed and patients affected, known for
+// few, by number.
 type figureColumns struct {
-	lo, hi [3][]int64 // people, records, patients: the bounds (0 when unknown)
-	flags  []uint8    // bit i: figure i is known; bit 3+i: it has no upper bound
+	people [2][]int64          // lower and upper bounds (0 when unknown)
+	others map[uint32][4]int64 // records' and patients' bounds, when either is known
+	flags  []uint8             // bit i: figure i is known; bit 3+i: it has no upper bound
 }
 
 func (c *figureColumns) grow() {
-	for i := range 3 {
-		c.lo[i], c.hi[i] = append(c.lo[i], 0), append(c.hi[i], 0)
-	}
+	c.people[0], c.people[1] = append(c.people[0], 0), append(c.people[1], 0)
 	c.flags = append(c.flags, 0)
+}
+
+// bounds returns incident n's bounds of figure i.
+func (c *figureColumns) bounds(n uint32, i int) (lo, hi int64) {
+	if i == 0 {
+		return c.people[0][n], c.people[1][n]
+	}
+	o := c.others[n]
+	return o[2*(i-1)], o[2*(i-1)+1]
+}
+
+// set stores incident n's figures.
+func (c *figureColumns) set(n uint32, lo, hi [3]int64, flags uint8) {
+	c.people[0][n], c.people[1][n] = lo[0], hi[0]
+	c.flags[n] = flags
+	if flags&0b110 != 0 {
+		c.others[n] = [4]int64{lo[1], hi[1], lo[2], hi[2]}
+	} else {
+		delete(c.others, n)
+	}
 }
 
 // add adds (sign +1) or subtracts (-1) incident n's figures to sums (per
@@ -119,9 +145,10 @@ func (c *figureColumns) add(sums *[12]int64, n uint32, sign int64) {
 	flags := c.flags[n]
 	for i := range 3 {
 		if flags&(1<<i) != 0 {
+			lo, hi := c.bounds(n, i)
 			sums[4*i] += sign
-			sums[4*i+1] += sign * c.lo[i][n]
-			sums[4*i+3] += sign * c.hi[i][n]
+			sums[4*i+1] += sign * lo
+			sums[4*i+3] += sign * hi
 			if flags&(1<<(3+i)) != 0 {
 				sums[4*i+2] += sign
 			}
@@ -166,7 +193,7 @@ type facetValue struct {
 
 func newIndex(store *db.DB) *Index {
 	return &Index{store: store, num: map[string]uint32{}, all: roaring.New(), lookup: map[facetValue]uint32{},
-		searches: map[string]keptSearch{}, sortBelow: 4096}
+		searches: map[string]keptSearch{}, sortBelow: 4096, figures: figureColumns{others: map[uint32][4]int64{}}}
 }
 
 // bitmap returns the bitmap of a facet's value; an empty one when no
@@ -192,6 +219,12 @@ func (ix *Index) bitmapNumber(f facet, value string) uint32 {
 	ix.lookup[key] = n
 	ix.values[f] = append(ix.values[f], n)
 	return n
+}
+
+// membersOf returns the bitmaps that hold incident n.
+func (ix *Index) membersOf(n uint32) []uint32 {
+	r := ix.rows[n]
+	return ix.members[r.start : r.start+uint32(r.count)]
 }
 
 // usesIndex reports whether the index may answer for q: the store it

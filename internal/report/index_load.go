@@ -333,11 +333,9 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 			}
 		}
 	}
-	ix.rows[n] = indexRow{date: ix.bitmapNumber(facetDate, e.date), members: slices.Clone(members)}
-	for i := range 3 {
-		ix.figures.lo[i][n], ix.figures.hi[i][n] = lo[i], hi[i]
-	}
-	ix.figures.flags[n] = flags
+	ix.rows[n] = indexRow{start: uint32(len(ix.members)), count: uint16(len(members)), date: ix.bitmapNumber(facetDate, e.date)}
+	ix.members = append(ix.members, members...)
+	ix.figures.set(n, lo, hi, flags)
 	ix.figures.add(&ix.totals, n, +1)
 	ix.all.Add(n)
 	if keepOrder {
@@ -354,10 +352,9 @@ func (ix *Index) reserve(n int) {
 	ix.ids = make([]string, 0, n)
 	ix.rows = make([]indexRow, 0, n)
 	ix.order = make([]uint32, 0, n)
-	for i := range 3 {
-		ix.figures.lo[i], ix.figures.hi[i] = make([]int64, 0, n), make([]int64, 0, n)
-	}
+	ix.figures.people[0], ix.figures.people[1] = make([]int64, 0, n), make([]int64, 0, n)
 	ix.figures.flags = make([]uint8, 0, n)
+	ix.members = make([]uint32, 0, 12*n)
 }
 
 // allocate gives a new incident a number, reusing a deleted one's.
@@ -378,15 +375,13 @@ func (ix *Index) allocate(id string) uint32 {
 
 // unlink takes incident n out of every bitmap and of the order.
 func (ix *Index) unlink(n uint32, keepOrder bool) {
-	for _, b := range ix.rows[n].members {
+	for _, b := range ix.membersOf(n) {
 		ix.bitmaps[b].Remove(n)
-		ix.bitmapPeople[b] -= ix.figures.lo[0][n]
+		ix.bitmapPeople[b] -= ix.figures.people[0][n]
 	}
 	ix.figures.add(&ix.totals, n, -1)
-	for i := range 3 {
-		ix.figures.lo[i][n], ix.figures.hi[i][n] = 0, 0
-	}
-	ix.figures.flags[n] = 0
+	ix.figures.set(n, [3]int64{}, [3]int64{}, 0)
+	ix.unused += int(ix.rows[n].count)
 	ix.all.Remove(n)
 	if keepOrder {
 		if i := ix.orderPosition(n); i < len(ix.order) && ix.order[i] == n {
@@ -394,6 +389,22 @@ func (ix *Index) unlink(n uint32, keepOrder bool) {
 		}
 	}
 	ix.rows[n] = indexRow{}
+	if ix.unused > len(ix.members)/2 {
+		ix.compactMembers()
+	}
+}
+
+// compactMembers copies the rows' bitmaps into a new arena, leaving out
+// those of incidents changed or deleted since.
+func (ix *Index) compactMembers() {
+	arena := make([]uint32, 0, len(ix.members)-ix.unused)
+	for n := range ix.rows {
+		r := &ix.rows[n]
+		start := uint32(len(arena))
+		arena = append(arena, ix.members[r.start:r.start+uint32(r.count)]...)
+		r.start = start
+	}
+	ix.members, ix.unused = arena, 0
 }
 
 // remove forgets a deleted incident, or one no longer counted (a false

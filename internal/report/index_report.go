@@ -78,7 +78,7 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 // from the bitmap's totals less the incidents the selection leaves out.
 func (ix *Index) count(sel, left *roaring.Bitmap, b uint32) (n uint64, people int64) {
 	bm := ix.bitmaps[b]
-	people0 := ix.figures.lo[0]
+	people0 := ix.figures.people[0]
 	if left != nil {
 		out := roaring.And(bm, left)
 		people = ix.bitmapPeople[b]
@@ -136,7 +136,7 @@ func (ix *Index) distinctOrganisations(sel, left *roaring.Bitmap) int {
 	}
 	candidates := map[uint32]bool{}
 	from.Iterate(func(n uint32) bool {
-		for _, b := range ix.rows[n].members {
+		for _, b := range ix.membersOf(n) {
 			if ix.facetOf[b] == facetOrganisation {
 				candidates[b] = true
 			}
