@@ -130,32 +130,36 @@ func (ix *Index) distinct(sel, left *roaring.Bitmap, f facet) int {
 // There are many organisations, each with few incidents: only those of the
 // smaller of the selection and what it leaves out are looked at.
 func (ix *Index) distinctOrganisations(sel, left *roaring.Bitmap) int {
-	from := sel
-	if left != nil {
-		from = left
+	if left == nil {
+		seen := map[uint32]bool{}
+		sel.Iterate(func(n uint32) bool {
+			for _, b := range ix.membersOf(n) {
+				if ix.facetOf[b] == facetOrganisation {
+					seen[b] = true
+				}
+			}
+			return true
+		})
+		return len(seen)
 	}
-	candidates := map[uint32]bool{}
-	from.Iterate(func(n uint32) bool {
+	// Every organisation with incidents, but those whose incidents are
+	// all left out.
+	outside := make([]uint32, len(ix.bitmaps)) // by bitmap: its incidents left out
+	var named []uint32
+	left.Iterate(func(n uint32) bool {
 		for _, b := range ix.membersOf(n) {
 			if ix.facetOf[b] == facetOrganisation {
-				candidates[b] = true
+				if outside[b] == 0 {
+					named = append(named, b)
+				}
+				outside[b]++
 			}
 		}
 		return true
 	})
-	if left == nil {
-		return len(candidates)
-	}
-	// Every organisation with incidents, but those whose incidents are
-	// all left out.
-	n := 0
-	for _, b := range ix.values[facetOrganisation] {
-		if !ix.bitmaps[b].IsEmpty() {
-			n++
-		}
-	}
-	for b := range candidates {
-		if !ix.has(sel, left, b) {
+	n := ix.nonEmpty[facetOrganisation]
+	for _, b := range named {
+		if uint64(outside[b]) == ix.bitmaps[b].GetCardinality() {
 			n--
 		}
 	}

@@ -27,6 +27,15 @@ func TestZZProf(t *testing.T) {
 	pprof.WriteHeapProfile(f)
 	f.Close()
 	filters := benchFilters(20)
+	if os.Getenv("ZZ") == "energy" {
+		var fs []report.Filter
+		for _, f := range filters {
+			if f.Sector == "Energy" || f.Determination == "confirmed" && f.Sector == "" && f.AttackType == "" {
+				fs = append(fs, f, f, f, f, f)
+			}
+		}
+		filters = fs
+	}
 	cpu, _ := os.Create("/tmp/perf-cpu.prof")
 	pprof.StartCPUProfile(cpu)
 	for round := 0; round < 2; round++ {
