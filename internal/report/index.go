@@ -61,7 +61,6 @@ type Index struct {
 	keyOf        []string          // by bitmap number: the value
 	lookup       map[facetValue]uint32
 	values       [facetCount][]uint32 // facet → its bitmaps' numbers
-	nonEmpty     [facetCount]int      // facet → how many of its bitmaps hold incidents
 	// order holds every incident number by the lists' order: best known
 	// date, most recent first, then id. A page of a selection of up to
 	// sortBelow incidents sorts them instead of walking the order.

@@ -303,9 +303,6 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 	add := func(f facet, value string) {
 		b := ix.bitmapNumber(f, value)
 		if !slices.Contains(members, b) {
-			if ix.bitmaps[b].IsEmpty() {
-				ix.nonEmpty[f]++
-			}
 			ix.bitmaps[b].Add(n)
 			ix.bitmapPeople[b] += lo[0]
 			members = append(members, b)
@@ -381,9 +378,6 @@ func (ix *Index) unlink(n uint32, keepOrder bool) {
 	for _, b := range ix.membersOf(n) {
 		ix.bitmaps[b].Remove(n)
 		ix.bitmapPeople[b] -= ix.figures.people[0][n]
-		if ix.bitmaps[b].IsEmpty() {
-			ix.nonEmpty[ix.facetOf[b]]--
-		}
 	}
 	ix.figures.add(&ix.totals, n, -1)
 	ix.figures.set(n, [3]int64{}, [3]int64{}, 0)

@@ -55,6 +55,7 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 	r.PeopleAffected = rangeOf(r.Incidents, sums[0:4])
 	r.RecordsExposed = rangeOf(r.Incidents, sums[4:8])
 	r.PatientsAffected = rangeOf(r.Incidents, sums[8:12])
+	c := ix.tally(sel, left)
 	for _, b := range []struct {
 		dst   *[]Bucket
 		facet facet
@@ -63,42 +64,63 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 		{&r.ByAttackType, facetAttackType}, {&r.ByConventionArticle, facetArticle},
 		{&r.ByDataType, facetDataType}, {&r.ByGroup, facetGroup},
 	} {
-		*b.dst = ix.breakdown(sel, left, b.facet)
+		*b.dst = c.breakdown(ix, b.facet)
 	}
-	r.Organisations = ix.distinctOrganisations(sel, left)
-	r.Countries = ix.distinct(sel, left, facetCountry)
-	r.Actors = ix.distinct(sel, left, facetActor)
-	r.Campaigns = ix.distinct(sel, left, facetCampaign)
+	r.Organisations = c.distinct(ix, facetOrganisation)
+	r.Countries = c.distinct(ix, facetCountry)
+	r.Actors = c.distinct(ix, facetActor)
+	r.Campaigns = c.distinct(ix, facetCampaign)
 	r.Headline = headline(r)
 	return r, nil
 }
 
-// count returns how many selected incidents bitmap b holds, and the sum of
-// their people affected: from the selection, or, when left is not nil,
-// from the bitmap's totals less the incidents the selection leaves out.
-func (ix *Index) count(sel, left *roaring.Bitmap, b uint32) (n uint64, people int64) {
-	bm := ix.bitmaps[b]
-	people0 := ix.figures.people[0]
+// counts are, per bitmap, how many of the incidents walked it holds and
+// the sum of their people affected (the lower bound).
+type counts struct {
+	incidents []uint32
+	people    []int64
+	// left: the incidents walked are those the selection leaves out, so a
+	// bitmap's selected incidents are its own less those.
+	left bool
+}
+
+// tally walks the selected incidents, or when left is not nil those the
+// selection leaves out (fewer), and counts them per bitmap from their
+// rows: one pass, where an intersection per value of every facet reads
+// the selection again for each.
+func (ix *Index) tally(sel, left *roaring.Bitmap) counts {
+	c := counts{incidents: make([]uint32, len(ix.bitmaps)), people: make([]int64, len(ix.bitmaps)), left: left != nil}
+	from := sel
 	if left != nil {
-		out := roaring.And(bm, left)
-		people = ix.bitmapPeople[b]
-		out.Iterate(func(x uint32) bool { people -= people0[x]; return true })
-		return bm.GetCardinality() - out.GetCardinality(), people
+		from = left
 	}
-	if !sel.Intersects(bm) {
-		return 0, 0
+	people := ix.figures.people[0]
+	from.Iterate(func(n uint32) bool {
+		p := people[n]
+		for _, b := range ix.membersOf(n) {
+			c.incidents[b]++
+			c.people[b] += p
+		}
+		return true
+	})
+	return c
+}
+
+// of returns how many selected incidents bitmap b holds and the sum of
+// their people affected.
+func (c counts) of(ix *Index, b uint32) (uint64, int64) {
+	if c.left {
+		return ix.bitmaps[b].GetCardinality() - uint64(c.incidents[b]), ix.bitmapPeople[b] - c.people[b]
 	}
-	in := roaring.And(sel, bm)
-	in.Iterate(func(x uint32) bool { people += people0[x]; return true })
-	return in.GetCardinality(), people
+	return uint64(c.incidents[b]), c.people[b]
 }
 
 // breakdown counts the selected incidents, and sums the lower bound of
 // their people affected, per value of the facet.
-func (ix *Index) breakdown(sel, left *roaring.Bitmap, f facet) []Bucket {
+func (c counts) breakdown(ix *Index, f facet) []Bucket {
 	out := []Bucket{}
 	for _, b := range ix.values[f] {
-		if n, people := ix.count(sel, left, b); n > 0 {
+		if n, people := c.of(ix, b); n > 0 {
 			out = append(out, Bucket{Key: ix.keyOf[b], Incidents: int(n), PeopleAffectedMin: people})
 		}
 	}
@@ -106,61 +128,12 @@ func (ix *Index) breakdown(sel, left *roaring.Bitmap, f facet) []Bucket {
 	return out
 }
 
-// has reports whether some selected incident is in bitmap b.
-func (ix *Index) has(sel, left *roaring.Bitmap, b uint32) bool {
-	if left != nil {
-		bm := ix.bitmaps[b]
-		return bm.GetCardinality() > bm.AndCardinality(left)
-	}
-	return sel.Intersects(ix.bitmaps[b])
-}
-
 // distinct counts the facet's values that some selected incident has.
-func (ix *Index) distinct(sel, left *roaring.Bitmap, f facet) int {
+func (c counts) distinct(ix *Index, f facet) int {
 	n := 0
 	for _, b := range ix.values[f] {
-		if ix.has(sel, left, b) {
+		if k, _ := c.of(ix, b); k > 0 {
 			n++
-		}
-	}
-	return n
-}
-
-// distinctOrganisations counts the organisations of the selected incidents.
-// There are many organisations, each with few incidents: only those of the
-// smaller of the selection and what it leaves out are looked at.
-func (ix *Index) distinctOrganisations(sel, left *roaring.Bitmap) int {
-	if left == nil {
-		seen := map[uint32]bool{}
-		sel.Iterate(func(n uint32) bool {
-			for _, b := range ix.membersOf(n) {
-				if ix.facetOf[b] == facetOrganisation {
-					seen[b] = true
-				}
-			}
-			return true
-		})
-		return len(seen)
-	}
-	// Every organisation with incidents, but those whose incidents are
-	// all left out.
-	outside := make([]uint32, len(ix.bitmaps)) // by bitmap: its incidents left out
-	var named []uint32
-	left.Iterate(func(n uint32) bool {
-		for _, b := range ix.membersOf(n) {
-			if ix.facetOf[b] == facetOrganisation {
-				if outside[b] == 0 {
-					named = append(named, b)
-				}
-				outside[b]++
-			}
-		}
-		return true
-	})
-	n := ix.nonEmpty[facetOrganisation]
-	for _, b := range named {
-		if uint64(outside[b]) == ix.bitmaps[b].GetCardinality() {
-			n--
 		}
 	}
 	return n
