@@ -22,9 +22,10 @@ import (
 // campaign, marking, owner, sharing, readers) a compressed bitmap of the
 // incidents that have it, and per incident the harm figures and the
 // breakdown keys of its contribution (internal/stats). A filter is an AND
-// of bitmaps, a count a cardinality, a breakdown an intersection, a range
-// a sum over the selected rows: milliseconds at a million incidents, where
-// the row store reads every row a filter selects.
+// of bitmaps and a count a cardinality; breakdowns and ranges are summed in
+// one walk over the selected incidents' rows (or over the few a large
+// selection leaves out): milliseconds at a million incidents, where the row
+// store reads every row a filter selects.
 //
 // The index holds what the SQL of Filter.where and of the scan reads, by
 // the same rules (disclosed.go, access.Viewer.Condition), and
