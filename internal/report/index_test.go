@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/harmtrace/harmtrace/internal/access"
@@ -178,4 +179,57 @@ func openStore(t testing.TB, dsn string) *db.DB {
 		t.Fatal(err)
 	}
 	return store
+}
+
+// TestIndexUnderConcurrentWrites: readers that ask the index while writes
+// are applied see no torn state (run with -race), and once the writes are
+// done the index gives the scan's answers, on both stores.
+func TestIndexUnderConcurrentWrites(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		ctx := context.Background()
+		ix, err := report.BuildIndex(ctx, store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := synthetic.NewRandom(ctx, store, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filters := make([]report.Filter, 12)
+		for i := range filters {
+			filters[i] = FilterOf(r.Filter(), indexViewers[i%len(indexViewers)])
+		}
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		for g := 0; g < 3; g++ {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					f := filters[(g+i)%len(filters)]
+					if _, err := ix.Report(ctx, store, f); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, _, err := ix.ListIncidents(ctx, store, f, 5, 0); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		for i := 0; i < 60; i++ {
+			if err := r.Step(ctx, store); err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(done)
+		wg.Wait()
+		for _, f := range filters {
+			sameAnswers(t, ctx, store, ix, f, "after concurrent writes")
+		}
+	})
 }
