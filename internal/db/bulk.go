@@ -15,7 +15,7 @@ const batchSize = 500
 // records of a page are read with a few queries, not a few per record.
 // The extra arguments follow the ids', so their placeholders come after
 // every "(%s)" in the query.
-func EachIn(ctx context.Context, q Querier, query string, ids []string, fn func(*sql.Rows) error, extra ...any) error {
+func EachIn[ID any](ctx context.Context, q Querier, query string, ids []ID, fn func(*sql.Rows) error, extra ...any) error {
 	uses := strings.Count(query, "(%s)")
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), batchSize)]

@@ -14,6 +14,7 @@ import (
 // indexEntry is what the index reads of one incident from the store.
 type indexEntry struct {
 	id, determination, date, tlp, owner string
+	search                              sql.NullInt64 // the row of its text (SQLite)
 	sharedWith, readers                 []string
 	sectors                             []string // of the disclosed victims, for filters
 	contribution                        *contribution
@@ -186,10 +187,10 @@ func revisionsVersion(ctx context.Context, q db.Querier) (int64, error) {
 // readEntries reads the counted incidents among ids (all when nil).
 func readEntries(ctx context.Context, q db.Querier, ids incidentSet) (map[string]*indexEntry, error) {
 	out := map[string]*indexEntry{}
-	err := eachOf(ctx, q, `SELECT i.id, i.determination, `+incidentDate+`, i.tlp, i.owner_team FROM incidents i
+	err := eachOf(ctx, q, `SELECT i.id, i.determination, `+incidentDate+`, i.tlp, i.owner_team, i.search_rowid FROM incidents i
 		WHERE i.determination <> 'false-positive' AND `, "i.id", ids, func(rows *sql.Rows) error {
 		e := &indexEntry{}
-		if err := rows.Scan(&e.id, &e.determination, &e.date, &e.tlp, &e.owner); err != nil {
+		if err := rows.Scan(&e.id, &e.determination, &e.date, &e.tlp, &e.owner, &e.search); err != nil {
 			return err
 		}
 		out[e.id] = e
@@ -334,6 +335,10 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 		}
 	}
 	ix.rows[n] = indexRow{start: uint32(len(ix.members)), count: uint16(len(members)), date: ix.bitmapNumber(facetDate, e.date)}
+	if e.search.Valid {
+		ix.rows[n].search = e.search.Int64
+		ix.searchRows.set(e.search.Int64, n)
+	}
 	ix.members = append(ix.members, members...)
 	ix.figures.set(n, lo, hi, flags)
 	ix.figures.add(&ix.totals, n, +1)
@@ -355,6 +360,7 @@ func (ix *Index) reserve(n int) {
 	ix.figures.people[0], ix.figures.people[1] = make([]int64, 0, n), make([]int64, 0, n)
 	ix.figures.flags = make([]uint8, 0, n)
 	ix.members = make([]uint32, 0, 12*n)
+	ix.searchRows.dense = make([]uint32, 0, n+1)
 }
 
 // allocate gives a new incident a number, reusing a deleted one's.
@@ -382,6 +388,9 @@ func (ix *Index) unlink(n uint32, keepOrder bool) {
 	ix.figures.add(&ix.totals, n, -1)
 	ix.figures.set(n, [3]int64{}, [3]int64{}, 0)
 	ix.unused += int(ix.rows[n].count)
+	if row := ix.rows[n].search; row != 0 {
+		ix.searchRows.unset(row, n)
+	}
 	ix.all.Remove(n)
 	if keepOrder {
 		if i := ix.orderPosition(n); i < len(ix.order) && ix.order[i] == n {

@@ -58,11 +58,20 @@ func incident(ctx context.Context, tx *db.Tx, rng *rand.Rand, i, orgs int, src, 
 	}
 	date := fmt.Sprintf("%04d-%02d", 2010+rng.IntN(16), 1+rng.IntN(12))
 	title := fmt.Sprintf("Incident %d at a %s", i, Places[rng.IntN(len(Places))])
-	if _, err := tx.Exec(ctx, `INSERT INTO incidents (id, title, determination, start_date, tlp, created_at, updated_at)
-		VALUES (?, ?, 'confirmed', ?, ?, 'x', 'x')`, id, title, date, tlp); err != nil {
+	// On SQLite the incident names the row of its text, as trace saves it.
+	var row any
+	if tx.Dialect() == db.SQLite {
+		row = int64(i + 1)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO incidents (id, title, determination, start_date, tlp, search_rowid, created_at, updated_at)
+		VALUES (?, ?, 'confirmed', ?, ?, ?, 'x', 'x')`, id, title, date, tlp, row); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO incident_search (id, body) VALUES (?, ?)`, id, title+" "+attack); err != nil {
+	search, args := `INSERT INTO incident_search (id, body) VALUES (?, ?)`, []any{id, title + " " + attack}
+	if row != nil {
+		search, args = `INSERT INTO incident_search (rowid, id, body) VALUES (?, ?, ?)`, append([]any{row}, args...)
+	}
+	if _, err := tx.Exec(ctx, search, args...); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO incident_victims (incident_id, organisation_id, role) VALUES (?, ?, 'victim')`,

@@ -179,7 +179,7 @@ func SaveIncident(ctx context.Context, tx *db.Tx, in *Incident) (revision.Outcom
 // DeleteIncident deletes an incident with its harms and attributions.
 func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
 	tx.Touch(id)
-	if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE id = ?`, id); err != nil {
+	if err := unindexIncident(ctx, tx, id); err != nil {
 		return err
 	}
 	return incidents.remove(ctx, tx, id, "incidents")
