@@ -50,6 +50,26 @@ type DB struct {
 	// onWrite runs in every write transaction that recorded revisions, just
 	// before it commits (internal/account audits writes so).
 	onWrite []func(ctx context.Context, tx *Tx) error
+	// aroundCommit runs in every write transaction that touched incidents or
+	// recorded revisions, after beforeCommit; what it returns wraps the commit (the facet index
+	// of internal/report reads the change in the transaction and applies
+	// it once the commit succeeds).
+	aroundCommit []func(ctx context.Context, tx *Tx, incidents []string) (Finish, error)
+}
+
+// Finish wraps a transaction's commit: it must call commit once, and may
+// hold a lock around it and act on its outcome.
+type Finish func(commit func() error) error
+
+// AroundCommit adds fn to what runs, inside the transaction, before a write
+// that touched incidents or recorded revisions commits (after the
+// BeforeCommit hooks); fn gets the touched incidents' ids (none, when the
+// write changed other records) and returns the Finish that wraps the commit. A
+// change kept outside the store (in memory) is applied so, only when the
+// commit succeeds, and under a lock that keeps readers from seeing the
+// store and the change apart.
+func (d *DB) AroundCommit(fn func(ctx context.Context, tx *Tx, incidents []string) (Finish, error)) {
+	d.aroundCommit = append(d.aroundCommit, fn)
 }
 
 // OnWrite adds fn to what runs, inside the transaction, before a write that
@@ -185,8 +205,10 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 		_ = sqlTx.Rollback()
 		return err
 	}
+	commit := sqlTx.Commit
+	var ids []string
 	if len(tx.touched) > 0 {
-		ids := make([]string, 0, len(tx.touched))
+		ids = make([]string, 0, len(tx.touched))
 		for id := range tx.touched {
 			ids = append(ids, id)
 		}
@@ -205,6 +227,17 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 			return fmt.Errorf("count the change: %w", err)
 		}
 	}
+	if len(ids) > 0 || tx.Revisions > 0 {
+		for _, hook := range d.aroundCommit {
+			finish, err := hook(ctx, tx, ids)
+			if err != nil {
+				_ = sqlTx.Rollback()
+				return err
+			}
+			inner := commit
+			commit = func() error { return finish(inner) }
+		}
+	}
 	if tx.Revisions > 0 {
 		for _, hook := range d.onWrite {
 			if err := hook(ctx, tx); err != nil {
@@ -213,7 +246,8 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 			}
 		}
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := commit(); err != nil {
+		_ = sqlTx.Rollback() // a no-op once committed
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -306,3 +306,44 @@ func OfIncident(ctx context.Context, q db.Querier, incidentID string) ([]Harm, e
 	}
 	return out, nil
 }
+
+// OfIncidents returns the harms of the given incidents, each incident's in
+// the order OfIncident gives them (the store's, so that both engines'
+// collations are kept), with one query per table.
+func OfIncidents(ctx context.Context, q db.Querier, incidentIDs []string) (map[string][]Harm, error) {
+	var all []*Harm
+	err := db.EachIn(ctx, q, `SELECT `+columns+` FROM harms WHERE incident_id IN (%s)
+		ORDER BY incident_id, indicator, id`, incidentIDs, func(rows *sql.Rows) error {
+		h, err := scan(rows)
+		if err == nil {
+			all = append(all, h)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("harms: %w", err)
+	}
+	ids := make([]string, len(all))
+	marks := map[string]*access.Marking{}
+	for i, h := range all {
+		ids[i] = h.ID
+		marks[h.ID] = &h.Marking
+	}
+	dataTypes, err := db.ListsIn[string](ctx, q, `SELECT harm_id, data_type FROM harm_data_types WHERE harm_id IN (%s) ORDER BY harm_id, data_type`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("harms: %w", err)
+	}
+	sources, err := db.ListsIn[string](ctx, q, `SELECT harm_id, source_id FROM harm_sources WHERE harm_id IN (%s) ORDER BY harm_id, source_id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("harms: %w", err)
+	}
+	if err := trace.LoadSharesOf(ctx, q, marks); err != nil {
+		return nil, fmt.Errorf("harms: %w", err)
+	}
+	out := map[string][]Harm{}
+	for _, h := range all {
+		h.DataTypes, h.SourceIDs = dataTypes[h.ID], sources[h.ID]
+		out[h.IncidentID] = append(out[h.IncidentID], *h)
+	}
+	return out, nil
+}

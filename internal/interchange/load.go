@@ -3,6 +3,7 @@ package interchange
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/harmtrace/harmtrace/internal/access"
@@ -52,36 +53,23 @@ func LoadIncidents(ctx context.Context, q db.Querier, scope Scope, ids []string)
 	return load(ctx, q, scope, ids, false, nil)
 }
 
+// loadChunk is how many incidents load reads at a time, each table with
+// one query for all of them.
+const loadChunk = 500
+
 func load(ctx context.Context, q db.Querier, scope Scope, ids []string, everything bool, tell Progress) (*Document, error) {
 	doc := &Document{}
-	for _, id := range ids {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), loadChunk)]
+		ids = ids[len(chunk):]
+		if err := loadIncidents(ctx, q, scope, chunk, doc); err != nil {
+			return nil, err
+		}
 		if tell != nil {
-			tell(1)
+			tell(len(chunk))
 		}
-		in, err := trace.GetIncident(ctx, q, id)
-		if err != nil {
-			return nil, err
-		}
-		if !scope.keeps(in.Marking) {
-			continue
-		}
-		doc.Incidents = append(doc.Incidents, *in)
-		harms, err := harm.OfIncident(ctx, q, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range harms {
-			if scope.keeps(h.Marking) {
-				doc.Harms = append(doc.Harms, h)
-			}
-		}
-		attrs, err := trace.AttributionsOf(ctx, q, id)
-		if err != nil {
-			return nil, err
-		}
-		doc.Attributions = append(doc.Attributions, keep(attrs, scope, func(a trace.Attribution) access.Marking { return a.Marking })...)
 	}
-	if err := loadCatalogue(ctx, q, doc, scope); err != nil {
+	if err := loadCatalogue(ctx, q, doc, scope, everything); err != nil {
 		return nil, err
 	}
 	if !everything {
@@ -89,30 +77,8 @@ func load(ctx context.Context, q db.Querier, scope Scope, ids []string, everythi
 	}
 	restricted := scope.MaxTLP != "" || !everything
 	orgs, sources := doc.referenced()
-	allOrgs, err := trace.ListOrganisations(ctx, q, 1<<31-1, 0)
-	if err != nil {
+	if err := loadReferenced(ctx, q, doc, scope, restricted, orgs, sources); err != nil {
 		return nil, err
-	}
-	for _, o := range allOrgs {
-		if (!restricted || orgs[o.ID]) && scope.keeps(o.Marking) {
-			doc.Organisations = append(doc.Organisations, o)
-		}
-	}
-	allSources, err := db.Column[string](ctx, q, `SELECT id FROM sources ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range allSources {
-		if restricted && !sources[id] {
-			continue
-		}
-		s, err := trace.GetSource(ctx, q, id)
-		if err != nil {
-			return nil, err
-		}
-		if scope.keeps(s.Marking) {
-			doc.Sources = append(doc.Sources, *s)
-		}
 	}
 	if everything {
 		objects, err := LoadObjects(ctx, q, "")
@@ -126,6 +92,68 @@ func load(ctx context.Context, q db.Querier, scope Scope, ids []string, everythi
 		doc.forPublic()
 	}
 	return doc, nil
+}
+
+// loadIncidents adds the incidents in scope among ids, with their harms and
+// attributions in scope.
+func loadIncidents(ctx context.Context, q db.Querier, scope Scope, ids []string, doc *Document) error {
+	incidents, err := trace.GetIncidents(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	if len(incidents) != len(slices.Compact(slices.Sorted(slices.Values(ids)))) {
+		return fmt.Errorf("load incidents: %w", db.ErrNotFound)
+	}
+	var kept []string
+	for _, in := range incidents {
+		if scope.keeps(in.Marking) {
+			doc.Incidents = append(doc.Incidents, in)
+			kept = append(kept, in.ID)
+		}
+	}
+	harms, err := harm.OfIncidents(ctx, q, kept)
+	if err != nil {
+		return err
+	}
+	attrs, err := trace.AttributionsOfMany(ctx, q, kept)
+	if err != nil {
+		return err
+	}
+	for _, id := range kept {
+		doc.Harms = append(doc.Harms, keep(harms[id], scope, func(h harm.Harm) access.Marking { return h.Marking })...)
+		doc.Attributions = append(doc.Attributions, keep(attrs[id], scope, func(a trace.Attribution) access.Marking { return a.Marking })...)
+	}
+	return nil
+}
+
+// loadReferenced adds the organisations and sources in scope: those the
+// document refers to when restricted, else all of them.
+func loadReferenced(ctx context.Context, q db.Querier, doc *Document, scope Scope, restricted bool, orgs, sources map[string]bool) error {
+	var allOrgs []trace.Organisation
+	var allSources []trace.Source
+	var err error
+	if restricted {
+		if allOrgs, err = trace.GetOrganisations(ctx, q, slices.Sorted(maps.Keys(orgs))); err != nil {
+			return err
+		}
+		if allSources, err = trace.GetSources(ctx, q, slices.Sorted(maps.Keys(sources))); err != nil {
+			return err
+		}
+	} else {
+		if allOrgs, err = trace.ListOrganisations(ctx, q, 1<<31-1, 0); err != nil {
+			return err
+		}
+		ids, err := db.Column[string](ctx, q, `SELECT id FROM sources ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		if allSources, err = trace.GetSources(ctx, q, ids); err != nil {
+			return err
+		}
+	}
+	doc.Organisations = append(doc.Organisations, keep(allOrgs, scope, func(o trace.Organisation) access.Marking { return o.Marking })...)
+	doc.Sources = append(doc.Sources, keep(allSources, scope, func(s trace.Source) access.Marking { return s.Marking })...)
+	return nil
 }
 
 func keep[T any](records []T, scope Scope, marking func(T) access.Marking) []T {
@@ -295,31 +323,45 @@ func (doc *Document) keepReferenced() {
 }
 
 // loadCatalogue adds the actors, campaigns and campaign attributions in
-// scope.
-func loadCatalogue(ctx context.Context, q db.Querier, doc *Document, scope Scope) error {
+// scope: every campaign for a whole export, those the incidents name for a
+// selection.
+func loadCatalogue(ctx context.Context, q db.Querier, doc *Document, scope Scope, everything bool) error {
 	actors, err := trace.ListActors(ctx, q, 1<<31-1, 0)
 	if err != nil {
 		return err
 	}
 	doc.Actors = keep(actors, scope, func(a trace.Actor) access.Marking { return a.Marking })
-	campaignIDs, err := db.Column[string](ctx, q, `SELECT id FROM campaigns ORDER BY id`)
-	if err != nil {
-		return err
+	var campaignIDs []string
+	if everything {
+		if campaignIDs, err = db.Column[string](ctx, q, `SELECT id FROM campaigns ORDER BY id`); err != nil {
+			return err
+		}
+	} else {
+		named := map[string]bool{}
+		for _, in := range doc.Incidents {
+			if in.CampaignID != "" {
+				named[in.CampaignID] = true
+			}
+		}
+		campaignIDs = slices.Sorted(maps.Keys(named))
 	}
+	var kept []string
 	for _, id := range campaignIDs {
 		c, err := trace.GetCampaign(ctx, q, id)
 		if err != nil {
 			return err
 		}
-		if !scope.keeps(c.Marking) {
-			continue
+		if scope.keeps(c.Marking) {
+			doc.Campaigns = append(doc.Campaigns, *c)
+			kept = append(kept, id)
 		}
-		doc.Campaigns = append(doc.Campaigns, *c)
-		attrs, err := trace.AttributionsOf(ctx, q, id)
-		if err != nil {
-			return err
-		}
-		doc.Attributions = append(doc.Attributions, keep(attrs, scope, func(a trace.Attribution) access.Marking { return a.Marking })...)
+	}
+	attrs, err := trace.AttributionsOfMany(ctx, q, kept)
+	if err != nil {
+		return err
+	}
+	for _, id := range kept {
+		doc.Attributions = append(doc.Attributions, keep(attrs[id], scope, func(a trace.Attribution) access.Marking { return a.Marking })...)
 	}
 	return nil
 }

@@ -2,11 +2,13 @@ package report
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/trace"
 )
 
 // Row is one incident in a list.
@@ -54,35 +56,88 @@ func ListIncidents(ctx context.Context, q db.Querier, f Filter, limit, offset in
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	for i := range out {
-		if err := rowDetails(ctx, q, f.Viewer, &out[i]); err != nil {
-			return nil, 0, err
-		}
+	if err := pageDetails(ctx, q, f.Viewer, out); err != nil {
+		return nil, 0, fmt.Errorf("list incidents: %w", err)
 	}
 	return out, total, nil
 }
 
-// rowDetails reads a row's attack types, victims and countries.
-func rowDetails(ctx context.Context, q db.Querier, v *access.Viewer, r *Row) error {
-	var err error
-	if r.AttackTypes, err = db.Column[string](ctx, q, `SELECT attack_type FROM incident_attack_types WHERE incident_id = ? ORDER BY attack_type`, r.ID); err != nil {
+// pageDetails reads the rows' attack types, victims and countries, with
+// one query for the whole page each.
+func pageDetails(ctx context.Context, q db.Querier, v *access.Viewer, page []Row) error {
+	ids := make([]string, len(page))
+	for i, r := range page {
+		ids[i] = r.ID
+	}
+	attacks, err := db.ListsIn[string](ctx, q, `SELECT incident_id, attack_type FROM incident_attack_types WHERE incident_id IN (%s)
+		ORDER BY incident_id, attack_type`, ids)
+	if err != nil {
 		return err
 	}
-	reads, args := "1 = 1", []any(nil)
-	if v != nil {
-		reads, args = v.Condition("o")
-	}
-	var all int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM incident_victims WHERE incident_id = ?`, r.ID).Scan(&all); err != nil {
+	all, err := db.ListsIn[int](ctx, q, `SELECT incident_id, COUNT(*) FROM incident_victims WHERE incident_id IN (%s)
+		GROUP BY incident_id`, ids)
+	if err != nil {
 		return err
 	}
-	if r.Victims, err = db.Column[string](ctx, q, `SELECT o.name FROM `+victims+` WHERE v.incident_id = ? AND `+disclosedVictim+`
-		AND `+reads+` ORDER BY o.name`, append([]any{r.ID}, args...)...); err != nil {
+	names, err := victimNames(ctx, q, v, ids)
+	if err != nil {
 		return err
 	}
-	r.Undisclosed = all - len(r.Victims)
-	r.Countries, err = db.Column[string](ctx, q, `SELECT DISTINCT country FROM (`+CountriesQuery("SELECT ?")+`) c ORDER BY country`, r.ID, r.ID)
-	return err
+	countries, err := db.ListsIn[string](ctx, q, `SELECT DISTINCT incident_id, country FROM (`+CountriesQuery("%s")+`) c
+		ORDER BY incident_id, country`, ids)
+	if err != nil {
+		return err
+	}
+	for i := range page {
+		r := &page[i]
+		r.AttackTypes, r.Victims, r.Countries = attacks[r.ID], names[r.ID], countries[r.ID]
+		if n := all[r.ID]; len(n) > 0 {
+			r.Undisclosed = n[0] - len(r.Victims)
+		}
+	}
+	return nil
+}
+
+// victimNames lists, per incident, the names of its victims that count
+// in its figures and that the viewer may read. Who may read is decided in
+// Go (access.Viewer.Reads, the rule Condition writes in SQL): given the
+// condition on the organisations, SQLite starts from their marking's index
+// and reads every victim of the store.
+func victimNames(ctx context.Context, q db.Querier, v *access.Viewer, ids []string) (map[string][]string, error) {
+	type victim struct {
+		incident, name string
+		marking        *access.Marking
+	}
+	var all []victim
+	marks := map[string]*access.Marking{}
+	err := db.EachIn(ctx, q, `SELECT v.incident_id, o.id, o.name, o.tlp, o.owner_team FROM `+victims+`
+		WHERE v.incident_id IN (%s) AND `+disclosedVictim+` ORDER BY v.incident_id, o.name`, ids, func(rows *sql.Rows) error {
+		var x victim
+		var org string
+		m := &access.Marking{}
+		if err := rows.Scan(&x.incident, &org, &x.name, &m.TLP, &m.Owner); err != nil {
+			return err
+		}
+		if marks[org] == nil {
+			marks[org] = m
+		}
+		x.marking = marks[org]
+		all = append(all, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.LoadSharesOf(ctx, q, marks); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, x := range all {
+		if v == nil || v.Reads(*x.marking) {
+			out[x.incident] = append(out[x.incident], x.name)
+		}
+	}
+	return out, nil
 }
 
 // IncidentIDs returns the ids of every incident the filter selects.

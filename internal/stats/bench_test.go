@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"sort"
@@ -18,6 +17,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/stats"
+	"github.com/harmtrace/harmtrace/internal/synthetic"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 	"github.com/harmtrace/harmtrace/internal/web"
@@ -40,7 +40,7 @@ func BenchmarkDashboard(b *testing.B) {
 	ctx := context.Background()
 	store := dbtest.SQLite(b)
 	start := time.Now()
-	if err := generate(ctx, store, n); err != nil {
+	if err := synthetic.Generate(ctx, store, n); err != nil {
 		b.Fatal(err)
 	}
 	generated := time.Since(start)
@@ -127,60 +127,88 @@ func naive(ctx context.Context, store *db.DB) error {
 	return nil
 }
 
-// generate writes n synthetic incidents with bare SQL in one transaction:
-// a victim each among n/10 organisations in 150 countries, one or two
-// attack types, a people-affected figure for nine in ten, TLP:CLEAR for
-// nine in ten.
-func generate(ctx context.Context, store *db.DB, n int) error {
-	countries := vocab.Countries()[:150]
-	sectors := vocab.Sectors()[:30]
-	attacks := vocab.AttackTypes.Values
-	rng := rand.New(rand.NewPCG(1, 2))
-	return store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
-		orgs := max(n/10, 1)
-		for i := 0; i < orgs; i++ {
-			if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, sector, country, created_at, updated_at)
-				VALUES (?, ?, 'ngo', ?, ?, 'x', 'x')`, orgID(i), fmt.Sprintf("Organisation %d", i), sectors[i%len(sectors)],
-				countries[i%len(countries)].Code); err != nil {
+// BenchmarkWrites saves incidents one by one, each in its own transaction
+// as the API does, on a synthetic SQLite store (100,000 incidents;
+// HARMTRACE_BENCH_INCIDENTS sets another count): with the aggregates kept
+// through the index on (dimension, key); as the baseline in the same run,
+// without that index; with the facet index kept as well, as serve does;
+// and bare SQL inserts of the same rows, which keep nothing.
+//
+//	go test -run '^$' -bench Writes -benchtime 200x ./internal/stats
+func BenchmarkWrites(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("HARMTRACE_BENCH_INCIDENTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	ctx := context.Background()
+	store := dbtest.SQLite(b)
+	if err := synthetic.Generate(ctx, store, n); err != nil {
+		b.Fatal(err)
+	}
+	if err := stats.Rebuild(ctx, store); err != nil {
+		b.Fatal(err)
+	}
+	src := trace.DerivedID("source", "bench")
+	seq := 0
+	save := func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			seq++
+			in := &trace.Incident{Title: fmt.Sprintf("Written %d", seq), AttackTypes: []string{"ransomware"}, Determination: "confirmed",
+				Start: "2024-05", Victims: []trace.Victim{{OrganisationID: synthetic.OrgID(seq % (n / 10))}}, SourceIDs: []string{src},
+				Marking: access.Marking{TLP: "clear"}}
+			if err := store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
+				_, err := trace.SaveIncident(ctx, tx, in)
 				return err
+			}); err != nil {
+				b.Fatal(err)
 			}
 		}
-		src := trace.DerivedID("source", "bench")
-		if _, err := tx.Exec(ctx, `INSERT INTO sources (id, title, kind, created_at, updated_at) VALUES (?, 'bench', 'dataset', 'x', 'x')`, src); err != nil {
-			return err
-		}
-		for i := 0; i < n; i++ {
-			id := trace.DerivedID("incident", strconv.Itoa(i))
-			tlp := "clear"
-			if i%10 == 9 {
-				tlp = "amber"
-			}
-			date := fmt.Sprintf("%04d-%02d", 2010+rng.IntN(16), 1+rng.IntN(12))
-			if _, err := tx.Exec(ctx, `INSERT INTO incidents (id, title, determination, start_date, tlp, created_at, updated_at)
-				VALUES (?, ?, 'confirmed', ?, ?, 'x', 'x')`, id, "Incident "+strconv.Itoa(i), date, tlp); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO incident_victims (incident_id, organisation_id, role) VALUES (?, ?, 'victim')`,
-				id, orgID(rng.IntN(orgs))); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO incident_attack_types (incident_id, attack_type) VALUES (?, ?)`, id, attacks[rng.IntN(len(attacks))]); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO incident_sources (incident_id, source_id) VALUES (?, ?)`, id, src); err != nil {
-				return err
-			}
-			if i%10 != 0 {
-				people := int64(rng.IntN(100000))
-				if _, err := tx.Exec(ctx, `INSERT INTO harms (id, incident_id, category, indicator, min_value, max_value, unit, certainty,
-					created_at, updated_at) VALUES (?, ?, 'social-societal', 'people-affected', ?, ?, 'people', 'reported', 'x', 'x')`,
-					trace.DerivedID("impact", strconv.Itoa(i)), id, people, people); err != nil {
-					return err
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+	}
+	b.Run("save-incident", save)
+	if err := store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `DROP INDEX incident_stats_dimension_key`)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("save-incident-without-stats-index", save)
+	if err := store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `CREATE INDEX incident_stats_dimension_key ON incident_stats (dimension, key)`)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	// serve keeps the facet index too, in the same transaction.
+	if _, err := report.BuildIndex(ctx, store, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("save-incident-with-facet-index", save)
+	b.Run("bare-sql-insert", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			seq++
+			id := trace.DerivedID("incident", "bare-"+strconv.Itoa(seq))
+			if err := store.Write(ctx, db.Author{Who: "bench"}, func(tx *db.Tx) error {
+				for _, q := range []struct {
+					sql  string
+					args []any
+				}{
+					{`INSERT INTO incidents (id, title, determination, start_date, tlp, created_at, updated_at)
+						VALUES (?, ?, 'confirmed', '2024-05', 'clear', 'x', 'x')`, []any{id, fmt.Sprintf("Written %d", seq)}},
+					{`INSERT INTO incident_search (id, body) VALUES (?, ?)`, []any{id, "Written ransomware"}},
+					{`INSERT INTO incident_victims (incident_id, organisation_id, role) VALUES (?, ?, 'victim')`, []any{id, synthetic.OrgID(seq % (n / 10))}},
+					{`INSERT INTO incident_attack_types (incident_id, attack_type) VALUES (?, 'ransomware')`, []any{id}},
+					{`INSERT INTO incident_sources (incident_id, source_id) VALUES (?, ?)`, []any{id, src}},
+				} {
+					if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
+						return err
+					}
 				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
 			}
 		}
-		return nil
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 	})
 }
-
-func orgID(i int) string { return trace.DerivedID("identity", "bench-org-"+strconv.Itoa(i)) }

@@ -183,7 +183,7 @@ func SaveIncident(ctx context.Context, tx *db.Tx, in *Incident) (revision.Outcom
 // DeleteIncident deletes an incident with its harms and attributions.
 func DeleteIncident(ctx context.Context, tx *db.Tx, id string) error {
 	tx.Touch(id)
-	if _, err := tx.Exec(ctx, `DELETE FROM incident_search WHERE id = ?`, id); err != nil {
+	if err := unindexIncident(ctx, tx, id); err != nil {
 		return err
 	}
 	return incidents.remove(ctx, tx, id, "incidents")
@@ -245,26 +245,145 @@ func putIncidentLinks(ctx context.Context, tx *db.Tx, in *Incident, exists bool)
 
 // GetIncident returns the incident with id and its links, or db.ErrNotFound.
 func GetIncident(ctx context.Context, q db.Querier, id string) (*Incident, error) {
-	var in Incident
-	var start, end, discovered, disclosed, created, updated string
-	var campaign sql.NullString
-	err := q.QueryRow(ctx, `SELECT id, title, summary, determination, start_date, end_date, discovered_date,
-		disclosed_date, campaign_id, tlp, owner_team, created_at, updated_at FROM incidents WHERE id = ?`, id).
-		Scan(&in.ID, &in.Title, &in.Summary, &in.Determination, &start, &end, &discovered, &disclosed,
-			&campaign, &in.TLP, &in.Owner, &created, &updated)
+	in, err := scanIncident(q.QueryRow(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("incident %s: %w", id, db.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get incident %s: %w", id, err)
 	}
+	if err := loadIncidentLinks(ctx, q, in); err != nil {
+		return nil, fmt.Errorf("get incident %s: %w", id, err)
+	}
+	return in, nil
+}
+
+const incidentColumns = `id, title, summary, determination, start_date, end_date, discovered_date,
+	disclosed_date, campaign_id, tlp, owner_team, created_at, updated_at`
+
+func scanIncident(row interface{ Scan(...any) error }) (*Incident, error) {
+	var in Incident
+	var start, end, discovered, disclosed, created, updated string
+	var campaign sql.NullString
+	if err := row.Scan(&in.ID, &in.Title, &in.Summary, &in.Determination, &start, &end, &discovered, &disclosed,
+		&campaign, &in.TLP, &in.Owner, &created, &updated); err != nil {
+		return nil, err
+	}
 	in.Start, in.End, in.Discovered, in.Disclosed = Date(start), Date(end), Date(discovered), Date(disclosed)
 	in.CampaignID = campaign.String
 	in.Created, in.Updated = parseTime(created), parseTime(updated)
-	if err := loadIncidentLinks(ctx, q, &in); err != nil {
-		return nil, fmt.Errorf("get incident %s: %w", id, err)
-	}
 	return &in, nil
+}
+
+// GetIncidents returns the incidents with the given ids that exist, in
+// that order, each as GetIncident gives it: a page of a list is read with
+// one query per table, not one per incident.
+func GetIncidents(ctx context.Context, q db.Querier, ids []string) ([]Incident, error) {
+	byID := make(map[string]*Incident, len(ids))
+	err := db.EachIn(ctx, q, `SELECT `+incidentColumns+` FROM incidents WHERE id IN (%s)`, ids, func(rows *sql.Rows) error {
+		in, err := scanIncident(rows)
+		if err == nil {
+			byID[in.ID] = in
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get incidents: %w", err)
+	}
+	if err := loadLinksOf(ctx, q, ids, byID); err != nil {
+		return nil, fmt.Errorf("get incidents: %w", err)
+	}
+	out := make([]Incident, 0, len(byID))
+	for _, id := range ids {
+		if in := byID[id]; in != nil {
+			out = append(out, *in)
+			delete(byID, id) // an id given twice is returned once
+		}
+	}
+	return out, nil
+}
+
+// loadLinksOf reads the links of many incidents, as loadIncidentLinks
+// does for one.
+func loadLinksOf(ctx context.Context, q db.Querier, ids []string, byID map[string]*Incident) error {
+	lists := []struct {
+		query string
+		set   func(in *Incident, v []string)
+	}{
+		{`SELECT incident_id, attack_type FROM incident_attack_types WHERE incident_id IN (%s) ORDER BY incident_id, attack_type`,
+			func(in *Incident, v []string) { in.AttackTypes = v }},
+		{`SELECT incident_id, country FROM incident_countries WHERE incident_id IN (%s) ORDER BY incident_id, country`,
+			func(in *Incident, v []string) { in.Countries = v }},
+		{`SELECT incident_id, source_id FROM incident_sources WHERE incident_id IN (%s) ORDER BY incident_id, source_id`,
+			func(in *Incident, v []string) { in.SourceIDs = v }},
+	}
+	for _, l := range lists {
+		got, err := db.ListsIn[string](ctx, q, l.query, ids)
+		if err != nil {
+			return err
+		}
+		for id, v := range got {
+			if in := byID[id]; in != nil {
+				l.set(in, v)
+			}
+		}
+	}
+	articles, err := db.ListsIn[int](ctx, q, `SELECT incident_id, article FROM incident_articles WHERE incident_id IN (%s)
+		ORDER BY incident_id, article`, ids)
+	if err != nil {
+		return err
+	}
+	for id, v := range articles {
+		if in := byID[id]; in != nil {
+			in.Articles = v
+		}
+	}
+	err = db.EachIn(ctx, q, `SELECT incident_id, organisation_id, role FROM incident_victims WHERE incident_id IN (%s)
+		ORDER BY incident_id, organisation_id, role`, ids, func(rows *sql.Rows) error {
+		var id string
+		var v Victim
+		if err := rows.Scan(&id, &v.OrganisationID, &v.Role); err != nil {
+			return err
+		}
+		if in := byID[id]; in != nil {
+			in.Victims = append(in.Victims, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	marks := make(map[string]*access.Marking, len(byID))
+	for id, in := range byID {
+		marks[id] = &in.Marking
+	}
+	return LoadSharesOf(ctx, q, marks)
+}
+
+// LoadSharesOf reads the sharing lists of many records at once, as
+// loadShares does for one: only amber and red records have any.
+func LoadSharesOf(ctx context.Context, q db.Querier, marks map[string]*access.Marking) error {
+	var ids []string
+	for id, m := range marks {
+		if m.TLP == "amber" || m.TLP == "red" {
+			ids = append(ids, id)
+			m.SharedWith, m.Readers = nil, nil
+		}
+	}
+	slices.Sort(ids)
+	return db.EachIn(ctx, q, `SELECT record_id, kind, principal FROM record_access WHERE record_id IN (%s)
+		ORDER BY record_id, kind, principal`, ids, func(rows *sql.Rows) error {
+		var id, kind, principal string
+		if err := rows.Scan(&id, &kind, &principal); err != nil {
+			return err
+		}
+		if kind == "team" {
+			marks[id].SharedWith = append(marks[id].SharedWith, principal)
+		} else {
+			marks[id].Readers = append(marks[id].Readers, principal)
+		}
+		return nil
+	})
 }
 
 func loadIncidentLinks(ctx context.Context, q db.Querier, in *Incident) error {

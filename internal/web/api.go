@@ -68,7 +68,7 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("per_page") == "" {
 		perPage = 50
 	}
-	rows, total, err := report.ListIncidents(r.Context(), s.store, filterOf(r), perPage, (page-1)*perPage)
+	rows, total, err := s.index.ListIncidents(r.Context(), s.store, filterOf(r), perPage, (page-1)*perPage)
 	if errors.Is(err, report.ErrFilter) {
 		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_filter", Message: err.Error()})
 	}

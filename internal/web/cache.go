@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -17,15 +18,33 @@ import (
 // the incidents, and readers of a public dashboard ask for the same few
 // filters again and again) and TAXII collections (a client pages through
 // one with many requests, and writing it is most of the work of each).
+//
+// Readers that ask for the same key at the same version while it is being
+// computed wait for that one computation (a single flight): eight readers
+// of a cold filter used to compute the same report eight times, each
+// slower for the others.
 type untilChange[K comparable, V any] struct {
 	size    int
 	mu      sync.Mutex
 	entries map[K]keptValue[V]
+	flights map[flightKey[K]]*flight[V]
 }
 
 type keptValue[V any] struct {
 	version int64
 	value   V
+}
+
+type flightKey[K comparable] struct {
+	key     K
+	version int64
+}
+
+// flight is one computation under way; done closes when it ends.
+type flight[V any] struct {
+	done  chan struct{}
+	value V
+	err   error
 }
 
 // get returns the value kept for key, computing it when there is none or
@@ -36,23 +55,65 @@ func (c *untilChange[K, V]) get(ctx context.Context, s *Server, key K, compute f
 	if err != nil {
 		return zero, err
 	}
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && e.version == version {
-		return e.value, nil
+	fk := flightKey[K]{key, version}
+	for {
+		c.mu.Lock()
+		if e, ok := c.entries[key]; ok && e.version == version {
+			c.mu.Unlock()
+			return e.value, nil
+		}
+		f, waiting := c.flights[fk]
+		if !waiting {
+			f = &flight[V]{done: make(chan struct{})}
+			if c.flights == nil {
+				c.flights = map[flightKey[K]]*flight[V]{}
+			}
+			c.flights[fk] = f
+		}
+		c.mu.Unlock()
+		if !waiting {
+			c.run(fk, f, compute)
+			return f.value, f.err
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		}
+		// The reader who computed went away (its request was cancelled):
+		// that is no answer for this one, which computes again.
+		if f.err != nil && isContextError(f.err) && ctx.Err() == nil {
+			continue
+		}
+		return f.value, f.err
 	}
-	v, err := compute()
-	if err != nil {
-		return zero, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= c.size {
-		c.entries = map[K]keptValue[V]{}
-	}
-	c.entries[key] = keptValue[V]{version, v}
-	return v, nil
+}
+
+// run computes the flight's value, keeps it when it succeeds and lets the
+// waiting readers go, even when compute panics.
+func (c *untilChange[K, V]) run(fk flightKey[K], f *flight[V], compute func() (V, error)) {
+	defer func() {
+		c.mu.Lock()
+		delete(c.flights, fk)
+		if f.err == nil {
+			if c.entries == nil || len(c.entries) >= c.size {
+				c.entries = map[K]keptValue[V]{}
+			}
+			c.entries[fk.key] = keptValue[V]{fk.version, f.value}
+		}
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	f.err = errComputing // what waiters see if compute panics
+	f.value, f.err = compute()
+}
+
+// errComputing is the waiters' answer when the computation they waited
+// for panicked.
+var errComputing = errors.New("the computation of a kept value failed")
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // storeVersion is the store's count of changes (db.Changes): it changes
@@ -71,5 +132,5 @@ func (s *Server) report(ctx context.Context, f report.Filter) (*report.Report, e
 	if f.Viewer != nil {
 		key += fmt.Sprintf(" %+v", *f.Viewer)
 	}
-	return s.reports.get(ctx, s, key, func() (*report.Report, error) { return report.Compute(ctx, s.store, f) })
+	return s.reports.get(ctx, s, key, func() (*report.Report, error) { return s.index.Compute(ctx, s.store, f) })
 }

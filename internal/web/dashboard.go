@@ -172,7 +172,7 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
 	f := filterOf(r)
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	rows, total, err := report.ListIncidents(r.Context(), s.store, f, pageSize, (page-1)*pageSize)
+	rows, total, err := s.index.ListIncidents(r.Context(), s.store, f, pageSize, (page-1)*pageSize)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
@@ -295,7 +295,7 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, 
 	if p.Report, err = s.report(r.Context(), f); err != nil {
 		return err
 	}
-	if p.Rows, p.Total, err = report.ListIncidents(r.Context(), s.store, f, pageSize, 0); err != nil {
+	if p.Rows, p.Total, err = s.index.ListIncidents(r.Context(), s.store, f, pageSize, 0); err != nil {
 		return err
 	}
 	p.Links = linksOf(f)
@@ -348,7 +348,7 @@ func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
 // download serves the current filter's incidents as open data.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	f := filterOf(r)
-	ids, err := report.IncidentIDs(r.Context(), s.store, f)
+	ids, err := s.index.IncidentIDs(r.Context(), s.store, f)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}

@@ -118,7 +118,7 @@ func (s *Server) visibleObjects(r *http.Request) ([]stixObject, error) {
 // and returns the objects, oldest modification first.
 func (s *Server) writeObjects(r *http.Request) ([]stixObject, error) {
 	f := report.Filter{Viewer: accessOf(r)}
-	ids, err := report.IncidentIDs(r.Context(), s.store, f)
+	ids, err := s.index.IncidentIDs(r.Context(), s.store, f)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,8 @@ type Server struct {
 	// changes (cache.go).
 	reports     *untilChange[string, *report.Report]
 	collections *untilChange[access.Viewer, []stixObject]
+	// index answers filters and lists (report.Index).
+	index *report.Index
 }
 
 // Options are the operator's choices for the web server; the zero value
@@ -64,6 +66,9 @@ type Options struct {
 	// the database, keyed with this secret, so that every server on the
 	// store counts them together (docs/deployment.md).
 	SharedLimits []byte
+	// Index is the store's facet index, built by the caller (serve shows
+	// its progress); New builds one when none is given.
+	Index *report.Index
 }
 
 // New returns the HTTP handler of harmtrace; opts, when given, is one
@@ -104,7 +109,12 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	s := &Server{store: store, log: log, pages: pages, opts: o, limits: httpkit.NewLimiter(httpkit.LimitKeys),
+	if o.Index == nil {
+		if o.Index, err = report.BuildIndex(context.Background(), store, nil); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{store: store, log: log, pages: pages, opts: o, limits: httpkit.NewLimiter(httpkit.LimitKeys), index: o.Index,
 		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
 	if o.SharedLimits != nil && store.Dialect() == db.Postgres {
 		s.limits.Share(store, "sign-in", o.SharedLimits)

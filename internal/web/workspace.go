@@ -280,7 +280,7 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) workHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f := report.Filter{Viewer: accessOf(r)}
-	rows, total, err := report.ListIncidents(ctx, s.store, f, 20, 0)
+	rows, total, err := s.index.ListIncidents(ctx, s.store, f, 20, 0)
 	if err != nil {
 		return err
 	}
