@@ -81,6 +81,18 @@ type Index struct {
 	generation  uint64
 	touched     []touchedAt
 	touchedFrom uint64
+	// extras keeps the incidents that a report's completion needs (see
+	// Index.complete) until the store changes.
+	extras keptExtras
+}
+
+// keptExtras are the incidents with harm beyond records and people, a
+// claimed figure, or an open duplicate pair, as of a count of changes.
+type keptExtras struct {
+	mu      sync.Mutex
+	changes int64
+	ok      bool
+	ids     []string
 }
 
 type keptSearch struct {

@@ -84,10 +84,7 @@ func (ix *Index) Report(ctx context.Context, q db.Querier, f Filter) (*Report, e
 // completes the report from them alone; a selection with more such
 // incidents than one query takes is completed through the filter's SQL.
 func (ix *Index) complete(ctx context.Context, q db.Querier, r *Report, sel *roaring.Bitmap) error {
-	candidates, err := db.Column[string](ctx, q, `SELECT incident_id FROM harms WHERE indicator IN ('`+strings.Join(harmIndicators, "', '")+`')
-		OR (certainty = 'claimed' AND indicator IN ('`+strings.Join(figureIndicators, "', '")+`'))
-		UNION SELECT incident_id FROM duplicate_candidates WHERE status = 'open'
-		UNION SELECT other_id FROM duplicate_candidates WHERE status = 'open'`)
+	candidates, err := ix.extraIncidents(ctx, q)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -248,4 +245,28 @@ func (ix *Index) IncidentIDs(ctx context.Context, q db.Querier, f Filter) ([]str
 	})
 	slices.Sort(out)
 	return out, nil
+}
+
+// extraIncidents lists the incidents a completion needs, read again only
+// when the store's count of changes moved.
+func (ix *Index) extraIncidents(ctx context.Context, q db.Querier) ([]string, error) {
+	var changes int64
+	if err := q.QueryRow(ctx, `SELECT n FROM store_changes WHERE id = 1`).Scan(&changes); err != nil {
+		return nil, err
+	}
+	k := &ix.extras
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ok && k.changes == changes {
+		return k.ids, nil
+	}
+	ids, err := db.Column[string](ctx, q, `SELECT incident_id FROM harms WHERE indicator IN ('`+strings.Join(harmIndicators, "', '")+`')
+		OR (certainty = 'claimed' AND indicator IN ('`+strings.Join(figureIndicators, "', '")+`'))
+		UNION SELECT incident_id FROM duplicate_candidates WHERE status = 'open'
+		UNION SELECT other_id FROM duplicate_candidates WHERE status = 'open'`)
+	if err != nil {
+		return nil, err
+	}
+	k.changes, k.ok, k.ids = changes, true, ids
+	return ids, nil
 }
