@@ -4,8 +4,10 @@
 // read from the schema, not from a list, so a table added by a migration is
 // in the next backup without a change here. The format is documented in
 // docs/backup.md: a zip file of a manifest and one JSON-lines file per
-// table. The keys of victims' cases live outside the database
-// (internal/keys) and are not in a backup.
+// table, and the evidence locker's encrypted files (internal/evidence),
+// which live in the data directory. The keys of victims' cases, of the
+// evidence and the custody log's signing key live apart (internal/keys)
+// and are not in a backup.
 package backup
 
 import (
@@ -16,20 +18,29 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/evidence"
 )
 
 // Format names the kind of file in its manifest; FormatVersion changes
 // when a reader of the previous version could not read the new one.
+// Version 2 adds files (the evidence locker's); a backup without files is
+// written as version 1, which older programs restore.
 const (
 	Format        = "harmtrace-backup"
-	FormatVersion = 1
+	FormatVersion = 2
 	manifestName  = "manifest.json"
+	filesVersion  = 2
 )
 
 // Manifest describes a backup: where it comes from, the schema version of
@@ -42,6 +53,12 @@ type Manifest struct {
 	Migration     int     `json:"migration"`
 	Program       string  `json:"program,omitempty"`
 	Tables        []Table `json:"tables"`
+	// Files are the files of the data directory the rows point at: the
+	// evidence locker's, encrypted, as they are on disk.
+	Files []File `json:"files,omitempty"`
+	// MissingFiles are files the rows point at that were not found when
+	// the backup was taken (paths relative to the data directory).
+	MissingFiles []string `json:"missing_files,omitempty"`
 	// NotIncluded says what the backup leaves out and must be kept apart.
 	NotIncluded []string `json:"not_included"`
 }
@@ -54,6 +71,26 @@ type Table struct {
 	Columns []Column `json:"columns"`
 	Rows    int64    `json:"rows"`
 	SHA256  string   `json:"sha256"`
+}
+
+// File is one file of the data directory in a backup.
+type File struct {
+	// Name is the file in the zip: files/ followed by Path.
+	Name string `json:"name"`
+	// Path is where it goes, relative to the data directory, with
+	// slashes: evidence/<case or incident>/<name>.
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Bytes adds up the sizes of the files.
+func (m *Manifest) Bytes() int64 {
+	var n int64
+	for _, f := range m.Files {
+		n += f.Size
+	}
+	return n
 }
 
 // Rows counts the rows of every table.
@@ -71,7 +108,10 @@ type Progress func(total int64) func(n int)
 
 // Options tune a backup.
 type Options struct {
-	Program     string   // the program and version that writes it
+	Program string // the program and version that writes it
+	// DataDir is the data directory whose evidence files the backup
+	// holds; without it they are listed as missing.
+	DataDir     string
 	NotIncluded []string // what the caller knows to be kept elsewhere
 	Progress    Progress
 }
@@ -112,6 +152,14 @@ func Write(ctx context.Context, store *db.DB, w io.Writer, opts Options) (*Manif
 				return fmt.Errorf("backup: table %s: %w", t.name, err)
 			}
 			m.Tables = append(m.Tables, entry)
+		}
+		if err := writeFiles(ctx, s, zw, ts, opts.DataDir, m); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		if len(m.Files) > 0 {
+			m.FormatVersion = filesVersion
+		} else {
+			m.FormatVersion = 1
 		}
 		f, err := zw.CreateHeader(&zip.FileHeader{Name: manifestName, Method: zip.Deflate, Modified: time.Now()})
 		if err != nil {
@@ -180,6 +228,50 @@ func writeTable(ctx context.Context, s *db.Snapshot, zw *zip.Writer, t table, ti
 	}
 	entry.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	return entry, nil
+}
+
+// writeFiles adds the evidence files the snapshot's items point at,
+// streamed as they are on disk (ciphertext, stored without compression),
+// each with its size and SHA-256 in the manifest. The files are named by
+// their content and never change once written, so the snapshot's list
+// reads the same files whatever is written meanwhile; a file erased since
+// is listed as missing.
+func writeFiles(ctx context.Context, s *db.Snapshot, zw *zip.Writer, ts []table, dataDir string, m *Manifest) error {
+	if !slices.ContainsFunc(ts, func(t table) bool { return t.name == "evidence_items" }) {
+		return nil // a store before the evidence locker's migration
+	}
+	paths, err := evidence.Files(ctx, s)
+	if err != nil {
+		return fmt.Errorf("evidence files: %w", err)
+	}
+	for _, p := range paths {
+		rel := path.Join("evidence", p)
+		if dataDir == "" {
+			m.MissingFiles = append(m.MissingFiles, rel)
+			continue
+		}
+		f, err := os.Open(filepath.Join(evidence.DirOf(dataDir), filepath.FromSlash(p)))
+		if errors.Is(err, os.ErrNotExist) {
+			m.MissingFiles = append(m.MissingFiles, rel)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		entry := File{Name: "files/" + rel, Path: rel}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: entry.Name, Method: zip.Store, Modified: time.Now()})
+		if err == nil {
+			sum := sha256.New()
+			entry.Size, err = io.Copy(io.MultiWriter(w, sum), f)
+			entry.SHA256 = hex.EncodeToString(sum.Sum(nil))
+		}
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		m.Files = append(m.Files, entry)
+	}
+	return nil
 }
 
 // selectRows reads a table's columns in a stable order, the same on both

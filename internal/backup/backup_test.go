@@ -9,31 +9,41 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/account"
+	"github.com/harmtrace/harmtrace/internal/alert"
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/importer"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/csvmap"
+	"github.com/harmtrace/harmtrace/internal/inventory"
+	"github.com/harmtrace/harmtrace/internal/kev"
 	"github.com/harmtrace/harmtrace/internal/keys"
+	"github.com/harmtrace/harmtrace/internal/outbox"
+	"github.com/harmtrace/harmtrace/internal/outbox/outboxtest"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/retarget"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/suggest"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/treaty"
+	"github.com/harmtrace/harmtrace/internal/volunteer"
 )
 
 // fill puts rows in every table through the features' own code: imports of
 // every format, accounts, sessions and tokens, a profile, a suggestion, a
-// merged duplicate, a shared incident and a victim's case with its notes,
-// messages, file, tasks and timeline.
-func fill(t *testing.T, store *db.DB, ring *keys.Ring) (caseID string) {
+// merged duplicate, a shared incident, a victim's case with its notes,
+// messages, file, tasks and timeline, evidence in the locker of dataDir
+// (whose keys ring holds), and the prevention's records.
+func fill(t *testing.T, store *db.DB, ring *keys.Ring, dataDir string) filled {
 	t.Helper()
 	ctx := context.Background()
 	files := []string{"stix/civil-society-threats.json", "stix/hospital-incident.json", "stix/attack-ics-sample.json",
@@ -131,7 +141,174 @@ func fill(t *testing.T, store *db.DB, ring *keys.Ring) (caseID string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.ID
+	fillPrevention(t, store, ring, user, c.ID)
+	f := filled{caseID: c.ID, content: evidenceContent()}
+	f.itemID = fillEvidence(t, store, ring, dataDir, c.ID, f.content)
+	return f
+}
+
+// filled is what a test checks after the round trip: the case, and an
+// evidence item of it with its content.
+type filled struct {
+	caseID, itemID string
+	content        []byte
+}
+
+// evidenceContent is a file larger than a chunk of the locker's
+// encryption, every byte value in it.
+func evidenceContent() []byte {
+	b := make([]byte, 200_000)
+	for i := range b {
+		b[i] = byte(i * 7 % 251)
+	}
+	return b
+}
+
+// fillEvidence puts evidence in the locker of dataDir: a file of the case
+// (and the same file again, kept once on disk), a file of an incident, a
+// note handing one over, and a download, each in the custody log.
+func fillEvidence(t *testing.T, store *db.DB, ring *keys.Ring, dataDir, caseID string, content []byte) (itemID string) {
+	t.Helper()
+	ctx := context.Background()
+	locker, err := evidence.Open(store, ring, dataDir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := evidence.Metadata{OriginalName: "ransom-note.png", AcquiredBy: "worker@cert.example", AcquiredAt: "2026-11-03T09:00:00Z",
+		Method: "copied from the refuge's file server", System: "FS01", Note: "é \"quoted\"\n"}
+	it, err := locker.Add(ctx, "worker@cert.example", caseID, meta, bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := locker.Add(ctx, "worker@cert.example", caseID, evidence.Metadata{OriginalName: "copy.png"}, bytes.NewReader(content)); err != nil {
+		t.Fatal(err)
+	}
+	inc, err := db.Column[string](ctx, store, `SELECT id FROM incidents ORDER BY id LIMIT 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := locker.Add(ctx, "analyst@cert.example", inc[0], evidence.Metadata{OriginalName: "headers.eml"},
+		strings.NewReader("Received: from attacker.example\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := locker.AddNote(ctx, "worker@cert.example", it.ID, "Lille cybercrime unit", "handed over on a USB key"); err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := locker.Open(ctx, "worker@cert.example", it.ID, "download")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.Copy(io.Discard, rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it.ID
+}
+
+// fillPrevention gives rows to the prevention's tables: the bundled KEV
+// catalog, an organisation's inventory kept by the user's team with a
+// member team, the alerts it raises and a decision, a webhook and a
+// consent to email, a re-targeting warning on the case's organisation, a
+// volunteer with a task of the case, an assignment and hours, and one
+// pass of the outbox's worker (a webhook delivered, an email without an
+// SMTP server tried).
+func fillPrevention(t *testing.T, store *db.DB, ring *keys.Ring, user *account.User, caseID string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := kev.EnsureBundled(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	hook := outboxtest.NewReceiver(t)
+	var org string
+	err := store.Write(ctx, db.Author{Who: user.Email, Why: "fill the prevention's tables"}, func(tx *db.Tx) error {
+		worker, err := account.UserIDs(ctx, tx, []string{"worker@cert.example"})
+		if err != nil {
+			return err
+		}
+		if err := outbox.SetConsent(ctx, tx, worker[0], true); err != nil {
+			return err
+		}
+		if _, hook.Secret, err = outbox.AddWebhook(ctx, tx, user.TeamID, hook.URL); err != nil {
+			return err
+		}
+		o := &trace.Organisation{Name: "Refuge Saint-Martin", Kind: "ngo", Country: "FR"}
+		if _, err := trace.SaveOrganisation(ctx, tx, o); err != nil {
+			return err
+		}
+		org = o.ID
+		for _, it := range []inventory.Item{
+			{OrganisationID: org, Vendor: "Microsoft Corporation", Product: "Exchange Server 2019", Version: "CU12"},
+			{OrganisationID: org, CPE: "cpe:2.3:a:fortinet:fortios:7.0.1:*:*:*:*:*:*:*"},
+		} {
+			if _, err := inventory.Add(ctx, tx, user.TeamID, &it); err != nil {
+				return err
+			}
+		}
+		if err := inventory.AddMember(ctx, tx, org, "team--refuge"); err != nil {
+			return err
+		}
+		raised, err := alert.Match(ctx, tx, "")
+		if err != nil {
+			return err
+		}
+		if len(raised) == 0 {
+			return errors.New("the inventory raised no alert")
+		}
+		if err := alert.Decide(ctx, tx, raised[0].ID, "acknowledged", "the server is being patched"); err != nil {
+			return err
+		}
+		return retarget.LinkCase(ctx, tx, caseID, org)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new attack on the case's organisation warns its workers.
+	err = store.Write(ctx, db.Author{Who: user.Email}, func(tx *db.Tx) error {
+		src, err := db.Column[string](ctx, tx, `SELECT id FROM sources ORDER BY id LIMIT 1`)
+		if err != nil {
+			return err
+		}
+		in := &trace.Incident{Title: "The refuge attacked again", AttackTypes: []string{"ransomware"}, Determination: "claimed",
+			Start: trace.Date(time.Now().UTC().Format("2006-01-02")), Countries: []string{"FR"}, SourceIDs: src,
+			Victims: []trace.Victim{{OrganisationID: org, Role: "victim"}}}
+		in.TLP = "amber"
+		_, err = trace.SaveIncident(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.Write(ctx, db.Author{Who: "worker@cert.example"}, func(tx *db.Tx) error {
+		v, _, err := account.AddUser(ctx, tx, "volunteer@helpers.example", "volunteer", "Health CERT", "a long enough password 3")
+		if err != nil {
+			return err
+		}
+		p := &volunteer.Profile{UserID: v.ID, Skills: []string{"email-security", "microsoft-365"}, Languages: []string{"fr", "en"},
+			TimeZone: "Europe/Paris", HoursPerMonth: 12.5, Employer: "Acme"}
+		if err := volunteer.SaveProfile(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := volunteer.SetVetting(ctx, tx, v.ID, "vetted"); err != nil {
+			return err
+		}
+		task := &volunteer.Task{CaseID: caseID, Helped: org, Title: "Patch the refuge's mail server", Skills: []string{"microsoft-365"},
+			Languages: []string{"fr"}, TimeZone: "Europe/Paris", Hours: 6}
+		if err := volunteer.CreateTask(ctx, tx, ring, task); err != nil {
+			return err
+		}
+		if err := volunteer.Assign(ctx, tx, task, v.ID, volunteer.DefaultHoursCap); err != nil {
+			return err
+		}
+		return volunteer.LogHours(ctx, tx, task, v.ID, 2.5, tx.Now.Format("2006-01-02"), volunteer.DefaultHoursCap)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &outbox.Worker{DB: store, BaseURL: "https://harmtrace.test", Backoff: func(int) time.Duration { return time.Hour }}
+	if n, err := w.Once(ctx); err != nil || n == 0 {
+		t.Fatalf("the outbox delivered %d: %v", n, err)
+	}
 }
 
 // schemaTables lists the base tables as the engine's catalogue has them,
@@ -161,11 +338,11 @@ type picture struct {
 }
 
 // take backs up store and reads back what the backup and the features say.
-func take(t *testing.T, store *db.DB) (*picture, []byte) {
+func take(t *testing.T, store *db.DB, dataDir string) (*picture, []byte) {
 	t.Helper()
 	ctx := context.Background()
 	var buf bytes.Buffer
-	m, err := Write(ctx, store, &buf, Options{Program: "test"})
+	m, err := Write(ctx, store, &buf, Options{Program: "test", DataDir: dataDir})
 	if err != nil {
 		t.Fatalf("backup of %s: %v", store.Dialect(), err)
 	}
@@ -220,11 +397,16 @@ func take(t *testing.T, store *db.DB) (*picture, []byte) {
 
 func restoreInto(t *testing.T, store *db.DB, data []byte, force bool) error {
 	t.Helper()
+	return restoreFiles(t, store, data, "", force)
+}
+
+func restoreFiles(t *testing.T, store *db.DB, data []byte, dataDir string, force bool) error {
+	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Restore(context.Background(), store, zr, RestoreOptions{Force: force})
+	_, err = Restore(context.Background(), store, zr, RestoreOptions{Force: force, DataDir: dataDir})
 	return err
 }
 
@@ -232,17 +414,22 @@ func restoreInto(t *testing.T, store *db.DB, data []byte, force bool) error {
 // restores it into PostgreSQL, backs that up, restores it into SQLite
 // again, and finds every table the same row for row and the reports, the
 // revisions and the audit log the same byte for byte; the victim's case
-// reads back with the keys kept apart.
+// reads back with the keys kept apart, and so does the evidence, whose
+// files go through each data directory, with its custody log.
 func TestRoundTrip(t *testing.T) {
 	t.Setenv(keys.EnvKeyFile, "")
-	ring, err := keys.Open(t.TempDir())
+	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()} // the data directory of each store
+	ring, err := keys.Open(dirs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := dbtest.SQLite(t)
-	caseID := fill(t, first, ring)
+	fix := fill(t, first, ring, dirs[0])
 	schema := schemaTables(t, first)
-	a, data := take(t, first)
+	a, data := take(t, first, dirs[0])
+	if len(a.manifest.Files) != 2 || len(a.manifest.MissingFiles) != 0 || a.manifest.FormatVersion != 2 {
+		t.Fatalf("the backup holds evidence files %+v, misses %v (format version %d)", a.manifest.Files, a.manifest.MissingFiles, a.manifest.FormatVersion)
+	}
 	var names []string
 	for _, e := range a.manifest.Tables {
 		names = append(names, e.Name)
@@ -259,18 +446,21 @@ func TestRoundTrip(t *testing.T) {
 	if got := schemaTables(t, pg); !slices.Equal(got, schema) {
 		t.Fatalf("PostgreSQL's schema has tables %v, SQLite's %v", got, schema)
 	}
-	if err := restoreInto(t, pg, data, false); err != nil {
+	if err := restoreFiles(t, pg, data, dirs[1], false); err != nil {
 		t.Fatalf("restore into PostgreSQL: %v", err)
 	}
-	b, data := take(t, pg)
+	b, data := take(t, pg, dirs[1])
 	last := dbtest.SQLite(t)
-	if err := restoreInto(t, last, data, false); err != nil {
+	if err := restoreFiles(t, last, data, dirs[2], false); err != nil {
 		t.Fatalf("restore into SQLite: %v", err)
 	}
-	c, _ := take(t, last)
+	c, _ := take(t, last, dirs[2])
 	for _, got := range []*picture{b, c} {
 		same(t, got.manifest.Engine, a.tables, got.tables)
 		same(t, got.manifest.Engine, a.views, got.views)
+		if fmt.Sprint(got.manifest.Files) != fmt.Sprint(a.manifest.Files) {
+			t.Errorf("after the round trip through %s the evidence files are %+v, not %+v", got.manifest.Engine, got.manifest.Files, a.manifest.Files)
+		}
 	}
 	// Independently of the backup's encoding: SQLite's own rows, read
 	// raw, are the same in the first store and the last.
@@ -279,10 +469,37 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("table %s read raw differs after the round trip:\n%s", name, firstDifference([]byte(w), []byte(g)))
 		}
 	}
+	// The keys, kept apart, are put back beside the last store.
+	if err := os.CopyFS(filepath.Join(dirs[2], "keys"), os.DirFS(filepath.Join(dirs[0], "keys"))); err != nil {
+		t.Fatal(err)
+	}
+	ring, err = keys.Open(dirs[2])
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := &casefile.Store{DB: last, Keys: ring}
-	got, err := cases.Get(context.Background(), last, caseID)
+	got, err := cases.Get(context.Background(), last, fix.caseID)
 	if err != nil || got.Report.WhatHappened != "Our files are locked." {
 		t.Errorf("the restored case: %+v, %v", got, err)
+	}
+	locker, err := evidence.Open(last, ring, dirs[2], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := evidence.VerifyLog(context.Background(), last, locker.Signer.Public()); err != nil || rep.Entries == 0 {
+		t.Errorf("the restored custody log: %+v, %v", rep, err)
+	}
+	rc, item, err := locker.Open(context.Background(), "after@cert.example", fix.itemID, "download")
+	if err != nil {
+		t.Fatalf("the restored evidence: %v", err)
+	}
+	content, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(content, fix.content) || item.Metadata.OriginalName != "ransom-note.png" {
+		t.Errorf("the restored evidence reads %d bytes (%v), %+v", len(content), err, item.Metadata)
+	}
+	if _, err := evidence.VerifyLog(context.Background(), last, locker.Signer.Public()); err != nil {
+		t.Errorf("the custody log after a download from the restored locker: %v", err)
 	}
 	// New rows follow the restored ones: ids of append-only tables go on.
 	for _, store := range []*db.DB{pg, last} {
@@ -524,4 +741,105 @@ func TestRestoreOlderBackup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRestoreEvidenceFiles: a backup's evidence file that was altered
+// fails the restore, naming it, and leaves neither rows nor files; a
+// different file at its place is refused unless forced; a backup taken
+// without the data directory lists the files it misses.
+func TestRestoreEvidenceFiles(t *testing.T) {
+	t.Setenv(keys.EnvKeyFile, "")
+	ctx := context.Background()
+	dir := t.TempDir()
+	ring, err := keys.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := dbtest.SQLite(t)
+	_, c, err := (&casefile.Store{DB: src, Keys: ring}).Submit(ctx, &casefile.Report{AttackTypes: []string{"ransomware"}, WhatHappened: "files locked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	locker, err := evidence.Open(src, ring, dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := locker.Add(ctx, "worker@cert.example", c.ID, evidence.Metadata{OriginalName: "note.png"}, bytes.NewReader(evidenceContent())); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	m, err := Write(ctx, src, &buf, Options{DataDir: dir})
+	if err != nil || len(m.Files) != 1 {
+		t.Fatalf("backup: %+v %v", m, err)
+	}
+	file := m.Files[0]
+	var without bytes.Buffer
+	if m, err := Write(ctx, src, &without, Options{}); err != nil || len(m.Files) != 0 || !slices.Equal(m.MissingFiles, []string{file.Path}) || m.FormatVersion != 1 {
+		t.Errorf("a backup without the data directory: %+v %v", m, err)
+	}
+
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		target := t.TempDir()
+		where := filepath.Join(target, filepath.FromSlash(file.Path))
+		altered := rewrite(t, buf.Bytes(), file.Name, func(b []byte) []byte { b[len(b)/2] ^= 1; return b })
+		if err := restoreFiles(t, store, altered, target, false); err == nil || !strings.Contains(err.Error(), file.Name) || !strings.Contains(err.Error(), "damaged") {
+			t.Fatalf("restore of an altered evidence file: %v", err)
+		}
+		if n, err := db.Column[int](ctx, store, `SELECT COUNT(*) FROM cases`); err != nil || n[0] != 0 {
+			t.Errorf("after a failed restore the store holds %v cases (%v)", n, err)
+		}
+		if left, _ := os.ReadDir(filepath.Dir(where)); len(left) != 0 {
+			t.Errorf("a failed restore left %v", left)
+		}
+		if err := restoreFiles(t, store, buf.Bytes(), "", false); err == nil || !strings.Contains(err.Error(), "data directory") {
+			t.Errorf("restore of evidence files without a data directory: %v", err)
+		}
+		// A different file at its place.
+		if err := os.MkdirAll(filepath.Dir(where), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(where, []byte("another"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := restoreFiles(t, store, buf.Bytes(), target, false); !errors.Is(err, ErrFileExists) || !strings.Contains(err.Error(), where) {
+			t.Fatalf("restore over a different file: %v", err)
+		}
+		if err := restoreFiles(t, store, buf.Bytes(), target, true); err != nil {
+			t.Fatalf("forced restore over a different file: %v", err)
+		}
+		if sum, err := fileSum(where); err != nil || sum != file.SHA256 {
+			t.Errorf("after a forced restore the file's SHA-256 is %s (%v), want %s", sum, err, file.SHA256)
+		}
+		// The same file already there is left as it is.
+		if err := restoreFiles(t, store, buf.Bytes(), target, true); err != nil {
+			t.Errorf("restore with the same file there: %v", err)
+		}
+	})
+}
+
+// rewrite rewrites one file of a zip with change.
+func rewrite(t *testing.T, data []byte, name string, change func([]byte) []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	found := false
+	for _, f := range zr.File {
+		r, _ := f.Open()
+		body, _ := io.ReadAll(r)
+		r.Close()
+		if f.Name == name {
+			body, found = change(body), true
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(body)
+	}
+	zw.Close()
+	if !found {
+		t.Fatalf("no %s in the backup", name)
+	}
+	return out.Bytes()
 }

@@ -10,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,6 +21,10 @@ import (
 
 // ErrNotEmpty is returned when a restore would overwrite data.
 var ErrNotEmpty = errors.New("the store is not empty")
+
+// ErrFileExists is returned when a restore would replace a file of the
+// data directory by a different one.
+var ErrFileExists = errors.New("a different file is already there")
 
 // bookkeeping are tables the store fills by itself when it opens (the
 // aggregates' state): they do not make a store non-empty.
@@ -28,6 +35,9 @@ type RestoreOptions struct {
 	// Force replaces what a non-empty store holds.
 	Force    bool
 	Progress Progress
+	// DataDir is the data directory the backup's files go to (under
+	// evidence/); required when the backup holds files.
+	DataDir string
 }
 
 // ReadManifest reads and checks a backup's manifest.
@@ -89,6 +99,13 @@ func Restore(ctx context.Context, store *db.DB, zr *zip.Reader, opts RestoreOpti
 		return nil, fmt.Errorf("restore: %w (%s hold rows): restore into an empty store, or replace its data with --force",
 			ErrNotEmpty, strings.Join(full, ", "))
 	}
+	// The files are checked and written beside their places before the
+	// rows are loaded, and put in place only once the rows are in.
+	files, err := stageFiles(zr, m, opts.DataDir, opts.Force)
+	if err != nil {
+		return nil, err
+	}
+	defer files.discard()
 	tick := func(int) {}
 	if opts.Progress != nil {
 		tick = opts.Progress(m.Rows())
@@ -110,6 +127,9 @@ func Restore(ctx context.Context, store *db.DB, zr *zip.Reader, opts RestoreOpti
 		return resetSequences(ctx, tx, ts)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := files.commit(); err != nil {
 		return nil, err
 	}
 	if _, err := store.Migrate(ctx); err != nil {
@@ -326,4 +346,139 @@ func resetSequences(ctx context.Context, tx *db.Tx, ts []table) error {
 		}
 	}
 	return nil
+}
+
+// staged are a backup's files written to temporary files beside where
+// they go.
+type staged []struct{ tmp, final string }
+
+// commit moves the staged files into place.
+func (st *staged) commit() error {
+	for len(*st) > 0 {
+		f := (*st)[0]
+		if err := os.Rename(f.tmp, f.final); err != nil {
+			return fmt.Errorf("restore: the rows are restored, but not every file: %w", err)
+		}
+		*st = (*st)[1:]
+	}
+	return nil
+}
+
+// discard removes what was staged and not committed.
+func (st *staged) discard() {
+	for _, f := range *st {
+		_ = os.Remove(f.tmp)
+	}
+	*st = nil
+}
+
+// filePath checks a file's path in the manifest, evidence/<scope>/<name>
+// and nothing that could leave the data directory, and returns where it
+// goes under dataDir.
+func filePath(dataDir string, f File) (string, error) {
+	parts := strings.Split(f.Path, "/")
+	ok := len(parts) == 3 && parts[0] == "evidence" && f.Name == "files/"+f.Path
+	for _, p := range parts {
+		ok = ok && p != "" && p == path.Clean(p) && !strings.HasPrefix(p, ".") && !strings.ContainsAny(p, `\:`) && filepath.IsLocal(p)
+	}
+	if !ok {
+		return "", fmt.Errorf("restore: %s: the file %q (%q) is not an evidence file's path", manifestName, f.Path, f.Name)
+	}
+	return filepath.Join(dataDir, filepath.FromSlash(f.Path)), nil
+}
+
+// stageFiles checks the backup's files against the data directory (a
+// different file at the same place is refused unless force; the same
+// file is left as it is), then copies each from the backup beside its
+// place, checking its size and SHA-256.
+func stageFiles(zr *zip.Reader, m *Manifest, dataDir string, force bool) (st staged, err error) {
+	if len(m.Files) == 0 {
+		return nil, nil
+	}
+	if dataDir == "" {
+		return nil, fmt.Errorf("restore: the backup holds %d evidence files: give the data directory they go to", len(m.Files))
+	}
+	var todo []File
+	var finals, conflicts []string
+	for _, f := range m.Files {
+		final, err := filePath(dataDir, f)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := fileSum(final)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("restore: %w", err)
+		case sum == f.SHA256:
+			continue // already there, the same
+		case !force:
+			conflicts = append(conflicts, final)
+			continue
+		}
+		todo, finals = append(todo, f), append(finals, final)
+	}
+	if len(conflicts) > 0 {
+		return nil, fmt.Errorf("restore: %w at %s: restore into an empty data directory, or replace them with --force",
+			ErrFileExists, strings.Join(conflicts, ", "))
+	}
+	defer func() {
+		if err != nil {
+			st.discard()
+		}
+	}()
+	for i, f := range todo {
+		tmp, err := stageFile(zr, f, finals[i])
+		if tmp != "" {
+			st = append(st, struct{ tmp, final string }{tmp, finals[i]})
+		}
+		if err != nil {
+			return st, fmt.Errorf("restore: %s: %w", f.Name, err)
+		}
+	}
+	return st, nil
+}
+
+func stageFile(zr *zip.Reader, f File, final string) (string, error) {
+	in, err := zr.Open(f.Name)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
+		return "", err
+	}
+	out, err := os.CreateTemp(filepath.Dir(final), ".restore-*")
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, sum), in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return out.Name(), err
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != f.SHA256 || n != f.Size {
+		return out.Name(), fmt.Errorf("checksum %s (%d bytes), the manifest says %s (%d bytes): the file is damaged", got, n, f.SHA256, f.Size)
+	}
+	return out.Name(), nil
+}
+
+// fileSum is the SHA-256 of the file at p.
+func fileSum(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

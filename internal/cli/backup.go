@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/backup"
+	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/keys"
 )
 
@@ -28,8 +30,9 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	}
 	defer store.Close()
 	master, cases := keys.Paths(env.Config.DataDir)
-	opts := backup.Options{Program: "harmtrace " + Version, NotIncluded: []string{
-		"the keys of victims' cases: " + cases, "the master key: " + master}}
+	signing := signingKeyPath(env.Config.DataDir)
+	opts := backup.Options{Program: "harmtrace " + Version, DataDir: env.Config.DataDir, NotIncluded: []string{
+		"the keys of victims' cases and evidence: " + cases, "the master key: " + master, "the custody log's signing key: " + signing}}
 	bars := newProgress(env.Stderr)
 	opts.Progress = bars.rows("backup")
 	w, commit, abort, err := createAtomic(*out, env.Stdout)
@@ -49,11 +52,19 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	if *out == "-" {
 		report = env.Stderr
 	}
-	fmt.Fprintf(report, "backup: %d tables, %d rows of %s at migration %d → %s\n", len(m.Tables), m.Rows(),
-		env.Config.Describe(), m.Migration, *out)
-	fmt.Fprintf(report, "not in the backup: the keys of victims' cases; back up %s and %s apart from it\n", cases, master)
+	fmt.Fprintf(report, "backup: %d tables, %d rows of %s at migration %d, %d evidence files (%d bytes, encrypted) → %s\n", len(m.Tables), m.Rows(),
+		env.Config.Describe(), m.Migration, len(m.Files), m.Bytes(), *out)
+	if len(m.MissingFiles) > 0 {
+		fmt.Fprintf(env.Stderr, "warning: %d evidence files are not in %s and not in the backup: %s\n", len(m.MissingFiles),
+			evidence.DirOf(env.Config.DataDir), strings.Join(m.MissingFiles, ", "))
+	}
+	fmt.Fprintf(report, "not in the backup: the keys of victims' cases and evidence; back up %s, %s and %s apart from it\n", cases, master, signing)
 	return nil
 }
+
+// signingKeyPath is where the custody log's signing key of dataDir is
+// (keys.OpenSigner's place).
+func signingKeyPath(dataDir string) string { return filepath.Join(dataDir, "keys", "signing.key") }
 
 // createAtomic opens where a backup goes: a temporary file beside it,
 // renamed into place by commit or removed by abort, so that a failed
@@ -106,14 +117,20 @@ func runRestore(ctx context.Context, env *Env, args []string) error {
 	}
 	defer store.Close()
 	bars := newProgress(env.Stderr)
-	m, err := backup.Restore(ctx, store, &zr.Reader, backup.RestoreOptions{Force: *force, Progress: bars.rows("restore")})
+	m, err := backup.Restore(ctx, store, &zr.Reader, backup.RestoreOptions{Force: *force, DataDir: env.Config.DataDir,
+		Progress: bars.rows("restore")})
 	bars.wait()
 	if err != nil {
 		return err
 	}
 	master, cases := keys.Paths(env.Config.DataDir)
-	fmt.Fprintf(env.Stdout, "restore: %d tables, %d rows from a %s backup of %s → %s\n", len(m.Tables), m.Rows(),
-		m.Engine, m.Created, env.Config.Describe())
-	fmt.Fprintf(env.Stdout, "the keys of victims' cases are not in a backup: put them back at %s and %s\n", cases, master)
+	fmt.Fprintf(env.Stdout, "restore: %d tables, %d rows from a %s backup of %s → %s; %d evidence files → %s\n", len(m.Tables), m.Rows(),
+		m.Engine, m.Created, env.Config.Describe(), len(m.Files), evidence.DirOf(env.Config.DataDir))
+	if len(m.MissingFiles) > 0 {
+		fmt.Fprintf(env.Stderr, "warning: the backup lacks %d evidence files, missing when it was taken: %s\n", len(m.MissingFiles),
+			strings.Join(m.MissingFiles, ", "))
+	}
+	fmt.Fprintf(env.Stdout, "the keys of victims' cases and evidence are not in a backup: put them back at %s, %s and %s\n", cases, master,
+		signingKeyPath(env.Config.DataDir))
 	return nil
 }

@@ -50,7 +50,7 @@ func Open(store *db.DB, ring *keys.Ring, dataDir string, maxBytes int64) (*Store
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	dir := filepath.Join(dataDir, "evidence")
+	dir := DirOf(dataDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
