@@ -260,8 +260,9 @@ func (ix *Index) extraIncidents(ctx context.Context, q db.Querier) ([]string, er
 	if k.ok && k.changes == changes {
 		return k.ids, nil
 	}
+	// One part per index (migration 0041), so that no part reads every harm.
 	ids, err := db.Column[string](ctx, q, `SELECT incident_id FROM harms WHERE indicator IN ('`+strings.Join(harmIndicators, "', '")+`')
-		OR (certainty = 'claimed' AND indicator IN ('`+strings.Join(figureIndicators, "', '")+`'))
+		UNION SELECT incident_id FROM harms WHERE certainty = 'claimed' AND indicator IN ('`+strings.Join(figureIndicators, "', '")+`')
 		UNION SELECT incident_id FROM duplicate_candidates WHERE status = 'open'
 		UNION SELECT other_id FROM duplicate_candidates WHERE status = 'open'`)
 	if err != nil {
