@@ -132,4 +132,11 @@ func TestReportedFigures(t *testing.T) {
 			t.Errorf("lacks %s: %d %s", want, code, body)
 		}
 	}
+	// The dashboard says the same, in words.
+	_, home := s.do("", "GET", "/", "")
+	for _, want := range []string{"6 reports from victims", "women and girls in 5", "LGBTQ+ people in 5", "children in fewer than 5"} {
+		if !strings.Contains(home, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/harmtrace/harmtrace/internal/casefile"
+
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/chart"
@@ -72,6 +74,10 @@ type homePage struct {
 	// AttackedAgain counts the organisations named by two clear incidents
 	// at most 12 months apart (retarget.Count), of all clear incidents.
 	AttackedAgain int
+	// Reported are the anonymous counts of the victims' reports to the
+	// helpers (nil without a cases store): never a case, each count under
+	// casefile.MinCount withheld.
+	Reported *casefile.GroupCounts
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -105,6 +111,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		DataTypes:      chart.Bars("Incidents by data exposed", bars(rep.ByDataType, 12), number),
 		Groups:         chart.Bars("Incidents by vulnerable group of the victims", bars(rep.ByGroup, 12), number),
 		AttackedAgain:  again,
+	}
+	if s.opts.Cases != nil {
+		counts, err := casefile.CountGroups(r.Context(), s.store)
+		if err != nil {
+			return err
+		}
+		p.Reported = &counts
 	}
 	return s.render(w, http.StatusOK, "home.html", p)
 }

@@ -84,6 +84,7 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 		"duplicates":  report.DuplicatesNote,
 		"countryName": report.CountryName,
 		"deref":       func(p *int64) int64 { return *p },
+		"deref32":     func(p *int) int { return *p },
 		"label": func(f fieldState, option string) string {
 			if l, ok := f.Labels[option]; ok {
 				return l
