@@ -211,6 +211,9 @@ func (wb *Web) download(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer rc.Close()
+	// A file of gigabytes takes longer than the server's write timeout
+	// allows other answers.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(6 * time.Hour))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": it.Metadata.OriginalName}))
 	w.Header().Set("Content-Security-Policy", "sandbox")
@@ -224,6 +227,7 @@ func (wb *Web) export(w http.ResponseWriter, r *http.Request) error {
 	if err := wb.may(r, "export", scope); err != nil {
 		return wb.refuse(w, r, err)
 	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(6 * time.Hour))
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "evidence-" + scope + ".zip"}))
 	_, err := wb.locker.Export(r.Context(), httpkit.User(r).Email, scope, w)
