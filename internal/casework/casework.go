@@ -87,19 +87,16 @@ func (s *Server) Routes(mux httpkit.Router) {
 
 // caseWorker lets through signed-in users whose role works on cases.
 func (s *Server) caseWorker(h httpkit.HandlerFunc) httpkit.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Cache-Control", "no-store")
-		if s.cases == nil {
-			return httpkit.Unavailable(w, r, "this server keeps no cases")
-		}
-		if httpkit.User(r) == nil {
-			return httpkit.SignInFirst(w, r)
-		}
+	unavailable := ""
+	if s.cases == nil {
+		unavailable = "this server keeps no cases"
+	}
+	return httpkit.SignedIn(unavailable, func(w http.ResponseWriter, r *http.Request) error {
 		if err := httpkit.Access(r).MayWorkCases(); err != nil {
 			return s.refused(w, r, err)
 		}
 		return h(w, r)
-	}
+	})
 }
 
 // refused answers what access refused: 404 for a case the viewer may not

@@ -56,16 +56,11 @@ func (wb *Web) Routes(mux httpkit.Router) {
 }
 
 func (wb *Web) signedIn(h httpkit.HandlerFunc) httpkit.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Cache-Control", "no-store")
-		if wb.locker == nil {
-			return httpkit.Unavailable(w, r, "this server keeps no evidence")
-		}
-		if httpkit.User(r) == nil {
-			return httpkit.SignInFirst(w, r)
-		}
-		return h(w, r)
+	unavailable := ""
+	if wb.locker == nil {
+		unavailable = "this server keeps no evidence"
 	}
+	return httpkit.SignedIn(unavailable, h)
 }
 
 // may asks access whether the viewer may do what on the scope.

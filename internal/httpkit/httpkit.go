@@ -15,6 +15,7 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -147,4 +148,31 @@ func Unavailable(w http.ResponseWriter, r *http.Request, what string) error {
 	}
 	http.Error(w, what, http.StatusServiceUnavailable)
 	return nil
+}
+
+// SignedIn guards a workspace handler of a surface: its answers are never
+// cached; it answers 503 with unavailable when that is not "" (what the
+// surface needs is not configured); the public is sent to sign in first.
+// What a signed-in user may do is the surface's decision, record by record.
+func SignedIn(unavailable string, h HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Cache-Control", "no-store")
+		if unavailable != "" {
+			return Unavailable(w, r, unavailable)
+		}
+		if User(r) == nil {
+			return SignInFirst(w, r)
+		}
+		return h(w, r)
+	}
+}
+
+// Address is the client's address (without its port). A victim's is only
+// ever a key of the in-memory limits, never stored or logged.
+func Address(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -108,16 +108,11 @@ func (s *Server) Routes(mux httpkit.Router) {
 // signedIn lets through signed-in users; what each may do is decided per
 // record.
 func (s *Server) signedIn(h httpkit.HandlerFunc) httpkit.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Cache-Control", "no-store")
-		if s.store == nil {
-			return httpkit.Unavailable(w, r, "this server has no store")
-		}
-		if httpkit.User(r) == nil {
-			return httpkit.SignInFirst(w, r)
-		}
-		return h(w, r)
+	unavailable := ""
+	if s.store == nil {
+		unavailable = "this server has no store"
 	}
+	return httpkit.SignedIn(unavailable, h)
 }
 
 // refused answers what access refused: 404 for what the viewer may not

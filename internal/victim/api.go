@@ -68,7 +68,7 @@ func problemsIn(lang string, p casefile.Problems) invalid {
 
 func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 	private(w)
-	if s.reports.Blocked(s.now(), "report:"+address(r)) {
+	if s.reports.Blocked(s.now(), "report:"+httpkit.Address(r)) {
 		return httpkit.WriteJSON(w, http.StatusTooManyRequests, httpkit.APIError{Code: "too_many", Message: i18n.T("en", "error.too_many")})
 	}
 	var rep casefile.Report
@@ -84,7 +84,7 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.reports.Fail(s.now(), "report:"+address(r))
+	s.reports.Fail(s.now(), "report:"+httpkit.Address(r))
 	return httpkit.WriteJSON(w, http.StatusCreated, Submitted{Receipt: receipt, RecoveryPlan: planOf(recovery.Plan(c.Report.Situation(), rep.Language))})
 }
 

@@ -18,7 +18,6 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"slices"
 	"sort"
@@ -206,15 +205,6 @@ func reportOf(form map[string][]string) *casefile.Report {
 	return r
 }
 
-// address is the client's address, used only as a key of the limits.
-func address(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
@@ -222,7 +212,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := s.formPage(r, r.PostForm.Get("language"))
 	p.form = r.PostForm
-	if s.reports.Blocked(s.now(), "report:"+address(r)) {
+	if s.reports.Blocked(s.now(), "report:"+httpkit.Address(r)) {
 		p.Blocked = true
 		return s.render(w, http.StatusTooManyRequests, "report.html", p)
 	}
@@ -235,7 +225,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.reports.Fail(s.now(), "report:"+address(r)) // reports count towards the limit of one address
+	s.reports.Fail(s.now(), "report:"+httpkit.Address(r)) // reports count towards the limit of one address
 	p = s.newPage(r, "receipt.title", rep.Language)
 	p.Receipt, p.Plan = receipt, recovery.Plan(c.Report.Situation(), p.Lang.Code)
 	return s.render(w, http.StatusCreated, "receipt.html", p)
@@ -249,7 +239,7 @@ func (s *Server) statusForm(w http.ResponseWriter, r *http.Request) error {
 // the read in the audit log; "" when the receipt opens nothing, after the
 // same work; blocked after too many wrong receipts from the address.
 func (s *Server) open(ctx context.Context, r *http.Request, receipt string) (c *casefile.Case, blocked bool, err error) {
-	key := "receipt:" + address(r)
+	key := "receipt:" + httpkit.Address(r)
 	if s.receipts.Blocked(s.now(), key) {
 		return nil, true, nil
 	}

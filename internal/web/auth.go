@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -92,14 +91,6 @@ func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Requ
 	})
 }
 
-func address(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "signin.html", s.page(r, "Sign in", map[string]any{"Next": r.URL.Query().Get("next")}))
 }
@@ -118,7 +109,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		email = ""
 		return fail(http.StatusUnauthorized, "Wrong email or password.")
 	}
-	keys := []string{"account:" + email, "address:" + address(r)}
+	keys := []string{"account:" + email, "address:" + httpkit.Address(r)}
 	now := time.Now()
 	if s.limits.Blocked(now, keys...) {
 		return fail(http.StatusTooManyRequests, "Too many failed sign-ins; wait a quarter of an hour.")
@@ -127,7 +118,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, account.ErrBadCredentials) {
 		s.limits.Fail(now, keys...)
 		_ = s.store.Write(r.Context(), db.Author{Who: "web"}, func(tx *db.Tx) error {
-			return account.Audit(r.Context(), tx, email, "session.refused", "", address(r), "")
+			return account.Audit(r.Context(), tx, email, "session.refused", "", httpkit.Address(r), "")
 		})
 		return fail(http.StatusUnauthorized, "Wrong email or password.")
 	}
@@ -136,7 +127,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	var secret string
 	err = s.store.Write(r.Context(), db.Author{Who: u.Email, Why: "sign in"}, func(tx *db.Tx) (err error) {
-		secret, err = account.NewSession(r.Context(), tx, u, address(r))
+		secret, err = account.NewSession(r.Context(), tx, u, httpkit.Address(r))
 		return err
 	})
 	if err != nil {
