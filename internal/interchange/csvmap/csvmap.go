@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -117,6 +118,9 @@ func LoadMapping(data []byte, file string) (*Mapping, error) {
 	}
 	if m.Source.Kind == "" {
 		m.Source.Kind = "dataset"
+	}
+	if m.Source.ID == "" && !slices.Contains(slices.Collect(maps.Values(m.Columns)), "source.url") {
+		return nil, fmt.Errorf("%s: field \"source\": every incident cites a source: give the source a title or URL, or map a column to source.url", file)
 	}
 	if m.Encoding != "" && !slices.Contains(interchange.Encodings, strings.ToLower(m.Encoding)) {
 		return nil, fmt.Errorf("%s: field \"encoding\": unknown encoding %q (want one of %s)", file, m.Encoding, strings.Join(interchange.Encodings, ", "))
@@ -228,6 +232,16 @@ func (r row) value(column string) string {
 	return v
 }
 
+// urlColumn is the column mapped to source.url.
+func (r row) urlColumn() string {
+	for _, c := range sortedColumns(r.m) {
+		if r.m.Columns[c] == "source.url" {
+			return c
+		}
+	}
+	return ""
+}
+
 // at names a column as an error does: `column 3 ("Country")`.
 func (r row) at(column string) string {
 	return fmt.Sprintf("column %d (%q)", r.col[column]+1, column)
@@ -322,6 +336,10 @@ func (r row) read(doc *interchange.Document, seen map[string]int) error {
 		p.in.SourceIDs = []string{p.src.ID}
 	} else if r.dataset != "" {
 		p.in.SourceIDs = []string{r.dataset}
+	} else {
+		// LoadMapping let a mapping without a source through only because
+		// it maps a URL column, so the column exists.
+		return fmt.Errorf(", %s: the row has no source URL and the mapping names no source (field \"source\") for rows without one", r.at(r.urlColumn()))
 	}
 	for i := range p.harms {
 		p.harms[i].ID = trace.DerivedID("impact", p.in.ID+"|"+p.harms[i].Indicator)
