@@ -55,6 +55,11 @@ type DB struct {
 	// of internal/report reads the change in the transaction and applies
 	// it once the commit succeeds).
 	aroundCommit []func(ctx context.Context, tx *Tx, incidents []string) (Finish, error)
+	// readStmts and writeStmts keep SQLite's prepared statements across
+	// queries and transactions (nil on PostgreSQL, whose driver keeps its
+	// own): parsing a statement cost a list page or a save as much as
+	// running it.
+	readStmts, writeStmts *stmtCache
 }
 
 // Finish wraps a transaction's commit: it must call commit once, and may
@@ -146,11 +151,13 @@ func openSQLite(path string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	return &DB{dialect: SQLite, read: read, write: write}, nil
+	return &DB{dialect: SQLite, read: read, write: write, readStmts: newStmtCache(read), writeStmts: newStmtCache(write)}, nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.readStmts.close()
+	d.writeStmts.close()
 	err := d.read.Close()
 	if d.write != d.read {
 		err = errors.Join(err, d.write.Close())
@@ -163,11 +170,17 @@ func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
 
 // Query runs a read query.
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.readStmts.get(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.read.QueryContext(ctx, rebind(d.dialect, q), args...)
 }
 
 // QueryRow runs a read query that returns at most one row.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.readStmts.get(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.read.QueryRowContext(ctx, rebind(d.dialect, q), args...)
 }
 
@@ -199,7 +212,7 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{},
+	tx := &Tx{tx: sqlTx, shared: d.writeStmts, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{},
 		touched: map[string]bool{}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
@@ -250,6 +263,11 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 		_ = sqlTx.Rollback() // a no-op once committed
 		return fmt.Errorf("commit: %w", err)
 	}
+	if len(tx.unkept) > 0 {
+		// In the background: the connection may already be the next
+		// writer's, for as long as its transaction takes.
+		go d.writeStmts.keep(context.WithoutCancel(ctx), tx.unkept)
+	}
 	return nil
 }
 
@@ -257,6 +275,8 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 // every row written by one change carries the same time.
 type Tx struct {
 	tx      *sql.Tx
+	shared  *stmtCache // the write pool's statements, when it keeps them
+	unkept  []string   // statements this transaction prepared that shared lacks
 	dialect Dialect
 	Author  Author
 	Now     time.Time
@@ -361,7 +381,17 @@ func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := t.tx.PrepareContext(ctx, rebind(t.dialect, q))
+	var st *sql.Stmt
+	var err error
+	if shared := t.shared.kept(q); shared != nil {
+		// The write pool's one connection has it prepared already.
+		st = t.tx.StmtContext(ctx, shared)
+	} else {
+		st, err = t.tx.PrepareContext(ctx, rebind(t.dialect, q))
+		// The pool's connection is this transaction's until it ends: the
+		// statement is kept for later transactions once it has.
+		t.unkept = append(t.unkept, q)
+	}
 	if err != nil {
 		return nil, err
 	}
