@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -55,6 +56,21 @@ type DB struct {
 	// of internal/report reads the change in the transaction and applies
 	// it once the commit succeeds).
 	aroundCommit []func(ctx context.Context, tx *Tx, incidents []string) (Finish, error)
+	// values holds what a feature keeps beside the store for every
+	// transaction (SetValue).
+	values sync.Map
+}
+
+// SetValue keeps v beside the store under key, for every transaction to
+// read (Tx.Value): what a feature needs with the store but must not keep
+// in it, such as the outbox's key for webhook secrets (internal/outbox
+// Install). Set it where the store is opened; key is a feature's own type.
+func (d *DB) SetValue(key, v any) { d.values.Store(key, v) }
+
+// Value returns what SetValue kept under key, or nil.
+func (d *DB) Value(key any) any {
+	v, _ := d.values.Load(key)
+	return v
 }
 
 // Finish wraps a transaction's commit: it must call commit once, and may
@@ -199,7 +215,7 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{},
+	tx := &Tx{tx: sqlTx, db: d, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{},
 		touched: map[string]bool{}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
@@ -257,6 +273,7 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 // every row written by one change carries the same time.
 type Tx struct {
 	tx      *sql.Tx
+	db      *DB
 	dialect Dialect
 	Author  Author
 	Now     time.Time
@@ -322,6 +339,9 @@ func (t *Tx) Touch(incidentIDs ...string) {
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// Value returns what SetValue kept beside the transaction's store, or nil.
+func (t *Tx) Value(key any) any { return t.db.Value(key) }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	st, err := t.Prepare(ctx, q)
