@@ -141,8 +141,8 @@ func fill(t *testing.T, store *db.DB, ring *keys.Ring, dataDir string) filled {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fillPrevention(t, store, ring, user, c.ID)
-	f := filled{caseID: c.ID, content: evidenceContent()}
+	f := filled{caseID: c.ID, content: evidenceContent(), team: user.TeamID}
+	f.hook = fillPrevention(t, store, ring, user, c.ID)
 	f.itemID = fillEvidence(t, store, ring, dataDir, c.ID, f.content)
 	return f
 }
@@ -150,8 +150,11 @@ func fill(t *testing.T, store *db.DB, ring *keys.Ring, dataDir string) filled {
 // filled is what a test checks after the round trip: the case, and an
 // evidence item of it with its content.
 type filled struct {
-	caseID, itemID string
-	content        []byte
+	caseID, itemID, team string
+	content              []byte
+	// hook receives the team's webhook, whose secret is sealed in the
+	// store with a key of the ring.
+	hook *outboxtest.Receiver
 }
 
 // evidenceContent is a file larger than a chunk of the locker's
@@ -212,11 +215,14 @@ func fillEvidence(t *testing.T, store *db.DB, ring *keys.Ring, dataDir, caseID s
 // consent to email, a re-targeting warning on the case's organisation, a
 // volunteer with a task of the case, an assignment and hours, and one
 // pass of the outbox's worker (a webhook delivered, an email without an
-// SMTP server tried).
-func fillPrevention(t *testing.T, store *db.DB, ring *keys.Ring, user *account.User, caseID string) {
+// SMTP server tried). It returns the webhook's receiver.
+func fillPrevention(t *testing.T, store *db.DB, ring *keys.Ring, user *account.User, caseID string) *outboxtest.Receiver {
 	t.Helper()
 	ctx := context.Background()
 	if err := kev.EnsureBundled(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.Install(ctx, store, ring); err != nil {
 		t.Fatal(err)
 	}
 	hook := outboxtest.NewReceiver(t)
@@ -309,6 +315,10 @@ func fillPrevention(t *testing.T, store *db.DB, ring *keys.Ring, user *account.U
 	if n, err := w.Once(ctx); err != nil || n == 0 {
 		t.Fatalf("the outbox delivered %d: %v", n, err)
 	}
+	if d := hook.Deliveries(); len(d) == 0 || !d[0].Signed {
+		t.Fatalf("the webhook received %+v, not a signed delivery", d)
+	}
+	return hook
 }
 
 // schemaTables lists the base tables as the engine's catalogue has them,
@@ -481,6 +491,25 @@ func TestRoundTrip(t *testing.T) {
 	got, err := cases.Get(context.Background(), last, fix.caseID)
 	if err != nil || got.Report.WhatHappened != "Our files are locked." {
 		t.Errorf("the restored case: %+v, %v", got, err)
+	}
+	// The webhook's secret, sealed in the store, opens with the keys put
+	// back: a delivery from the restored store is signed as before.
+	if _, err := outbox.Install(context.Background(), last, ring); err != nil {
+		t.Fatal(err)
+	}
+	err = last.Write(context.Background(), db.Author{Who: "after"}, func(tx *db.Tx) error {
+		_, err := outbox.ToTeam(context.Background(), tx, fix.team, outbox.Message{Event: "case.message", Subject: "after the restore", Body: "x"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(fix.hook.Deliveries())
+	if n, err := (&outbox.Worker{DB: last, BaseURL: "https://harmtrace.test"}).Once(context.Background()); err != nil || n == 0 {
+		t.Errorf("the restored outbox delivered %d: %v", n, err)
+	}
+	if d := fix.hook.Deliveries(); len(d) != before+1 || !d[before].Signed {
+		t.Errorf("after the restore the webhook received %d deliveries (%d before), the last signed: %v", len(d), before, len(d) > before && d[len(d)-1].Signed)
 	}
 	locker, err := evidence.Open(last, ring, dirs[2], 0)
 	if err != nil {

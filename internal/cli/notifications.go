@@ -7,6 +7,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/keys"
 	"github.com/harmtrace/harmtrace/internal/outbox"
 )
 
@@ -51,6 +52,14 @@ func runNotifications(ctx context.Context, env *Env, args []string) error {
 		ids, err := account.TeamIDs(ctx, store, []string{*team})
 		if err != nil {
 			return fmt.Errorf("%w: --team: %v", errUsage, err)
+		}
+		// The secret is sealed with a key of the data directory's ring.
+		ring, err := keys.Open(env.Config.DataDir)
+		if err != nil {
+			return err
+		}
+		if _, err := outbox.Install(ctx, store, ring); err != nil {
+			return err
 		}
 		return store.Write(ctx, author("webhook"), func(tx *db.Tx) error {
 			h, secret, err := outbox.AddWebhook(ctx, tx, ids[0], rest[1])

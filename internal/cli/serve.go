@@ -101,6 +101,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	} else {
 		log.Info("notifications by email", "smtp", mailer.String())
 	}
+	if n, err := outbox.Install(ctx, store, ring); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("webhooks' secrets kept in the clear by an earlier version are sealed now: re-add the webhooks to change them", "webhooks", n)
+	}
 	go (&outbox.Worker{DB: store, SMTP: mailer, Log: log, BaseURL: *publicURL}).Run(ctx)
 	if !*noSeed {
 		empty, err := seed.Empty(ctx, store)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -60,6 +61,21 @@ type DB struct {
 	// own): parsing a statement cost a list page or a save as much as
 	// running it.
 	readStmts, writeStmts *stmtCache
+	// values holds what a feature keeps beside the store for every
+	// transaction (SetValue).
+	values sync.Map
+}
+
+// SetValue keeps v beside the store under key, for every transaction to
+// read (Tx.Value): what a feature needs with the store but must not keep
+// in it, such as the outbox's key for webhook secrets (internal/outbox
+// Install). Set it where the store is opened; key is a feature's own type.
+func (d *DB) SetValue(key, v any) { d.values.Store(key, v) }
+
+// Value returns what SetValue kept under key, or nil.
+func (d *DB) Value(key any) any {
+	v, _ := d.values.Load(key)
+	return v
 }
 
 // Finish wraps a transaction's commit: it must call commit once, and may
@@ -212,7 +228,7 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, shared: d.writeStmts, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{},
+	tx := &Tx{tx: sqlTx, db: d, shared: d.writeStmts, dialect: d.dialect, Author: author, Now: time.Now().UTC(), stmts: map[string]*sql.Stmt{},
 		touched: map[string]bool{}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
@@ -275,6 +291,7 @@ func (d *DB) Write(ctx context.Context, author Author, fn func(tx *Tx) error) er
 // every row written by one change carries the same time.
 type Tx struct {
 	tx      *sql.Tx
+	db      *DB
 	shared  *stmtCache // the write pool's statements, when it keeps them
 	unkept  []string   // statements this transaction prepared that shared lacks
 	dialect Dialect
@@ -342,6 +359,9 @@ func (t *Tx) Touch(incidentIDs ...string) {
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// Value returns what SetValue kept beside the transaction's store, or nil.
+func (t *Tx) Value(key any) any { return t.db.Value(key) }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	st, err := t.Prepare(ctx, q)

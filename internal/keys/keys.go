@@ -4,6 +4,7 @@
 //
 //	keys/master.key          the master key (32 random bytes, hex; 0600)
 //	keys/cases/<case id>.key a case's data key, wrapped by the master key
+//	keys/cases/outbox-webhooks.key the key of webhooks' secrets (internal/outbox)
 //
 // Erasing a case deletes its key file: what the database, or any backup of
 // it, still holds of the case can no longer be decrypted. The database

@@ -5,6 +5,8 @@
 // HMAC-SHA256), retrying with backoff. Email goes only to users who
 // consented, checked when the row is written and again when it is sent;
 // a notification names records by id and link, never what a victim wrote.
+// A webhook's secret is kept sealed with a key of the key ring (Install,
+// secret.go), never in the clear.
 package outbox
 
 import (
@@ -154,11 +156,17 @@ type Hook struct {
 }
 
 // AddWebhook sets a webhook for the team and returns it with its secret,
-// shown once: receivers check each body's HMAC-SHA256 with it.
+// shown once: receivers check each body's HMAC-SHA256 with it. The store
+// keeps the secret sealed with the key Install gave it (ErrNoKey
+// without), never in the clear.
 func AddWebhook(ctx context.Context, tx *db.Tx, teamID, rawURL string) (*Hook, string, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(rawURL) > 2048 {
 		return nil, "", fmt.Errorf(`field "url": %q is not an http(s) URL`, rawURL)
+	}
+	k, err := keyOf(tx)
+	if err != nil {
+		return nil, "", err
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -166,8 +174,12 @@ func AddWebhook(ctx context.Context, tx *db.Tx, teamID, rawURL string) (*Hook, s
 	}
 	secret := hex.EncodeToString(b)
 	h := &Hook{ID: trace.NewID("webhook"), TeamID: teamID, URL: u.String(), Active: true, By: tx.Author.Who, Created: tx.Stamp()}
-	_, err = tx.Exec(ctx, `INSERT INTO webhooks (id, team_id, url, secret, active, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		h.ID, h.TeamID, h.URL, secret, true, h.By, h.Created)
+	sealed, err := k.Seal(secretLabel(h.ID), []byte(secret))
+	if err != nil {
+		return nil, "", err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO webhooks (id, team_id, url, secret, secret_sealed, active, created_by, created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)`,
+		h.ID, h.TeamID, h.URL, sealed, true, h.By, h.Created)
 	if err != nil {
 		return nil, "", err
 	}

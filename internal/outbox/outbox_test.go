@@ -12,6 +12,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
+	"github.com/harmtrace/harmtrace/internal/keys"
 	"github.com/harmtrace/harmtrace/internal/outbox"
 	"github.com/harmtrace/harmtrace/internal/outbox/outboxtest"
 )
@@ -29,6 +30,9 @@ func setup(t *testing.T, store *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{store: store, smtp: outboxtest.NewSMTP(t), hook: outboxtest.NewReceiver(t)}
+	if _, err := outbox.Install(ctx, store, ring(t, t.TempDir())); err != nil {
+		t.Fatal(err)
+	}
 	err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
 		var users []*account.User
 		for _, email := range []string{"yes@a.example", "no@a.example", "withdrawn@a.example"} {
@@ -53,6 +57,17 @@ func setup(t *testing.T, store *db.DB) *fixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// ring opens the key ring of a data directory.
+func ring(t *testing.T, dir string) *keys.Ring {
+	t.Helper()
+	t.Setenv(keys.EnvKeyFile, "")
+	r, err := keys.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func (f *fixture) enqueue(t *testing.T, m outbox.Message, users ...string) int {

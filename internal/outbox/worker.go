@@ -194,12 +194,16 @@ func (w *Worker) deliver(ctx context.Context, c claimed) error {
 			strings.TrimRight(w.BaseURL, "/") + "/work/notifications"
 		return w.SMTP.Send(ctx, to, c.id, c.subject, body)
 	case Webhook:
-		var hookURL, secret string
+		var hookURL, clear, sealed string
 		var active bool
-		err := w.DB.QueryRow(ctx, `SELECT url, secret, active FROM webhooks WHERE id = ?`, c.recipient).Scan(&hookURL, &secret, &active)
+		err := w.DB.QueryRow(ctx, `SELECT url, secret, secret_sealed, active FROM webhooks WHERE id = ?`, c.recipient).Scan(&hookURL, &clear, &sealed, &active)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !active) {
 			return fmt.Errorf("%w: the webhook was removed", errWithheld)
 		}
+		if err != nil {
+			return err
+		}
+		secret, err := webhookSecret(ctx, w.DB, c.recipient, clear, sealed)
 		if err != nil {
 			return err
 		}

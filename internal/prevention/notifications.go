@@ -94,6 +94,9 @@ func (s *Server) outboxAct(w http.ResponseWriter, r *http.Request) error {
 		switch r.PostForm.Get("action") {
 		case "webhook":
 			_, sec, err := outbox.AddWebhook(r.Context(), tx, team, r.PostForm.Get("url"))
+			if errors.Is(err, outbox.ErrNoKey) {
+				return err // the server's fault, not the URL's
+			}
 			if err != nil {
 				return inputError{err}
 			}

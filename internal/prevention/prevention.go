@@ -7,6 +7,7 @@
 package prevention
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
+	"github.com/harmtrace/harmtrace/internal/outbox"
 	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
@@ -58,6 +60,13 @@ func New(log *slog.Logger, store *db.DB, opts Options) (*Server, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Webhooks' secrets are sealed with a key of the cases' ring: the
+	// surface gives it to the store (serve did already; again is harmless).
+	if store != nil && opts.Cases != nil && opts.Cases.Keys != nil {
+		if _, err := outbox.Install(context.Background(), store, opts.Cases.Keys); err != nil {
+			return nil, err
+		}
 	}
 	return &Server{log: log, store: store, cases: opts.Cases, pages: pages, hoursCap: opts.HoursCap}, nil
 }

@@ -17,11 +17,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/i18n"
 	"github.com/harmtrace/harmtrace/internal/keys"
+	"github.com/harmtrace/harmtrace/internal/outbox"
+	"github.com/harmtrace/harmtrace/internal/outbox/outboxtest"
 	"github.com/harmtrace/harmtrace/internal/recovery"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
@@ -338,10 +341,17 @@ func TestReporterAPIAndLimits(t *testing.T) {
 // Nothing a reporter writes is in the store's files, in clear: the
 // database and its write-ahead log on SQLite, the database's files and the
 // WAL on PostgreSQL (when the server's data directory can be read here).
+// The case is assigned to a case worker who consented to email and its
+// team has a webhook, so the reporter's messages go through the outbox and
+// are delivered (a real SMTP server, a local receiver): the notifications
+// say only that there is a message to read, with a link, and neither they
+// nor the outbox hold the reporter's words; nor do the files hold the
+// webhook's secret.
 func TestNothingOfTheReporterIsInTheStoreFiles(t *testing.T) {
 	unique := fmt.Sprintf("zx%dqv", os.Getpid()) + strings.ReplaceAll(casefile.NewReceipt(), "-", "")
 	secrets := []string{"story-" + unique, "org-" + unique, unique + "@reporter.example", "reply-" + unique, "file-" + unique}
 	run := func(t *testing.T, store *db.DB, files func() []string) {
+		ctx := context.Background()
 		s := newSite(t, store)
 		code, body := s.post("/report", url.Values{"language": {"en"}, "attack_types": {"hack-and-leak"}, "who": {"organisation"},
 			"org_name": {secrets[1]}, "what_happened": {secrets[0]}, "email": {secrets[2]}, "contact_me": {"yes"}})
@@ -349,66 +359,70 @@ func TestNothingOfTheReporterIsInTheStoreFiles(t *testing.T) {
 		if code != 201 || m == nil {
 			t.Fatalf("%d %.300s", code, body)
 		}
+		id, _ := s.cases.ByReceipt(ctx, m[1])
+		// A case worker who consented to email takes the case; their team
+		// has a webhook.
+		mailer, hook := outboxtest.NewSMTP(t), outboxtest.NewReceiver(t)
+		err := store.Write(ctx, db.Author{Who: "worker@cert.example"}, func(tx *db.Tx) error {
+			u, _, err := account.AddUser(ctx, tx, "worker@cert.example", "case-worker", "CERT", "")
+			if err != nil {
+				return err
+			}
+			if err := outbox.SetConsent(ctx, tx, u.ID, true); err != nil {
+				return err
+			}
+			if _, hook.Secret, err = outbox.AddWebhook(ctx, tx, u.TeamID, hook.URL); err != nil {
+				return err
+			}
+			return casefile.Assign(ctx, tx, id, u.Email, u.TeamID, []string{u.ID})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if code, body := s.api("POST", "/api/v1/reports/status/messages", fmt.Sprintf(`{"message": %q}`, secrets[3]), "Authorization", "Receipt "+m[1]); code != 200 {
 			t.Fatalf("%d %s", code, body)
 		}
-		id, _ := s.cases.ByReceipt(context.Background(), m[1])
-		_ = store.Write(context.Background(), db.Author{Who: "reporter"}, func(tx *db.Tx) error {
-			return s.cases.AddMessage(context.Background(), tx, id, "reporter", "", "", "f.txt", []byte(secrets[4]))
+		_ = store.Write(ctx, db.Author{Who: "reporter"}, func(tx *db.Tx) error {
+			return s.cases.AddMessage(ctx, tx, id, "reporter", "", "", "f.txt", []byte(secrets[4]))
 		})
-		paths := files()
-		if len(paths) == 0 {
-			t.Fatal("no store file to read")
+		// Both messages notified, by email and webhook, and were delivered.
+		w := &outbox.Worker{DB: store, SMTP: mailer.Client, BaseURL: "https://harmtrace.test"}
+		if n, err := w.Once(ctx); err != nil || n != 4 {
+			t.Fatalf("the outbox delivered %d notifications of the reporter's 2 messages, want 4: %v", n, err)
 		}
-		for _, p := range paths {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				continue // a file the server removed meanwhile
+		var sent []string
+		for _, mail := range mailer.Mails() {
+			if !strings.Contains(mail.Body, "https://harmtrace.test/work/cases/"+id) {
+				t.Errorf("the email has no link to the case: %s", mail.Body)
 			}
-			for _, secret := range append(secrets, m[1], strings.ReplaceAll(m[1], "-", "")) {
-				if bytes.Contains(b, []byte(secret)) {
-					t.Errorf("%s holds %q", p, secret)
+			sent = append(sent, mail.Subject, mail.Body)
+		}
+		for _, d := range hook.Deliveries() {
+			if !d.Signed {
+				t.Error("a webhook delivery is not signed with the webhook's secret")
+			}
+			sent = append(sent, string(d.Body))
+		}
+		if len(sent) != 2*2+2 {
+			t.Fatalf("%d mails and webhook deliveries", len(sent))
+		}
+		receipts := []string{m[1], strings.ReplaceAll(m[1], "-", "")}
+		for _, text := range sent {
+			for _, secret := range append(secrets, receipts...) {
+				if strings.Contains(text, secret) {
+					t.Errorf("a notification carries %q: %s", secret, text)
 				}
 			}
 		}
+		dbtest.NotInFiles(t, files(), append(append(secrets, receipts...), hook.Secret)...)
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		path := dbtest.SQLiteDSN(t)
 		store := dbtest.Open(t, path)
-		run(t, store, func() []string {
-			out, _ := filepath.Glob(path + "*") // harmtrace.db, -wal, -shm
-			return out
-		})
+		run(t, store, func() []string { return dbtest.Files(t, store, path) })
 	})
 	t.Run("postgres", func(t *testing.T) {
 		store := dbtest.Postgres(t)
-		run(t, store, func() []string {
-			ctx := context.Background()
-			var dir string
-			var oid int64
-			if err := store.QueryRow(ctx, `SHOW data_directory`).Scan(&dir); err != nil {
-				t.Skipf("the server's data directory is not known here: %v", err)
-			}
-			_ = store.QueryRow(ctx, `SELECT oid FROM pg_database WHERE datname = current_database()`).Scan(&oid)
-			if rows, err := store.Query(ctx, `CHECKPOINT`); err == nil {
-				rows.Close() // the pages and the WAL on disk hold what was written
-			}
-			var out []string
-			for _, sub := range []string{filepath.Join("base", fmt.Sprint(oid)), "pg_wal"} {
-				_ = filepath.WalkDir(filepath.Join(dir, sub), func(p string, d fs.DirEntry, err error) error {
-					if err == nil && !d.IsDir() {
-						out = append(out, p)
-					}
-					return nil
-				})
-			}
-			if len(out) == 0 {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("cannot read the PostgreSQL data directory %s", dir)
-				}
-				t.Skipf("cannot read the PostgreSQL data directory %s from this user", dir)
-			}
-			return out
-		})
+		run(t, store, func() []string { return dbtest.Files(t, store, "") })
 	})
 }

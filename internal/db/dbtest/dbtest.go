@@ -6,9 +6,11 @@
 package dbtest
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -116,4 +118,62 @@ func open(t testing.TB, dsn string) *db.DB {
 func Open(t testing.TB, dsn string) *db.DB {
 	t.Helper()
 	return open(t, dsn)
+}
+
+// Files lists the files that hold the store's data, for tests that look
+// for what must never be there in the clear: on SQLite the database at
+// path and its write-ahead log (path*), on PostgreSQL the database's files
+// and the WAL, after a CHECKPOINT, when the server's data directory can be
+// read from here (the test skips otherwise, and fails under CI=true).
+func Files(t testing.TB, store *db.DB, path string) []string {
+	t.Helper()
+	if store.Dialect() == db.SQLite {
+		out, _ := filepath.Glob(path + "*") // harmtrace.db, -wal, -shm
+		return out
+	}
+	ctx := context.Background()
+	var dir string
+	var oid int64
+	if err := store.QueryRow(ctx, `SHOW data_directory`).Scan(&dir); err != nil {
+		t.Skipf("the server's data directory is not known here: %v", err)
+	}
+	_ = store.QueryRow(ctx, `SELECT oid FROM pg_database WHERE datname = current_database()`).Scan(&oid)
+	if rows, err := store.Query(ctx, `CHECKPOINT`); err == nil {
+		rows.Close() // the pages and the WAL on disk hold what was written
+	}
+	var out []string
+	for _, sub := range []string{filepath.Join("base", fmt.Sprint(oid)), "pg_wal"} {
+		_ = filepath.WalkDir(filepath.Join(dir, sub), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				out = append(out, p)
+			}
+			return nil
+		})
+	}
+	if len(out) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cannot read the PostgreSQL data directory %s", dir)
+		}
+		t.Skipf("cannot read the PostgreSQL data directory %s from this user", dir)
+	}
+	return out
+}
+
+// NotInFiles fails the test for each of secrets found in one of files.
+func NotInFiles(t testing.TB, files []string, secrets ...string) {
+	t.Helper()
+	if len(files) == 0 {
+		t.Fatal("no store file to read")
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // a file the server removed meanwhile
+		}
+		for _, secret := range secrets {
+			if secret != "" && bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s holds %q", p, secret)
+			}
+		}
+	}
 }
