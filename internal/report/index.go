@@ -44,8 +44,7 @@ type Index struct {
 	// that has newer ones was written by another process (a command-line
 	// import while serve runs), and sync catches up.
 	version int64
-	num     map[string]uint32 // incident id → number
-	ids     []string          // number → incident id, "" when free
+	ids     incidentIDs // incident id ↔ number
 	free    []uint32
 	rows    []indexRow // by number
 	// searchRows maps SQLite's text index rows to numbers (indexRow.search).
@@ -254,7 +253,7 @@ type facetValue struct {
 }
 
 func newIndex(store *db.DB) *Index {
-	return &Index{store: store, num: map[string]uint32{}, all: roaring.New(), lookup: map[facetValue]uint32{},
+	return &Index{store: store, ids: newIncidentIDs(0), all: roaring.New(), lookup: map[facetValue]uint32{},
 		searches: map[string]keptSearch{}, sortBelow: 4096, figures: figureColumns{others: map[uint32][4]int64{}}}
 }
 
@@ -444,7 +443,7 @@ func (ix *Index) searchAll(ctx context.Context, q db.Querier, text string) (*roa
 		return nil, err
 	}
 	for _, id := range ids {
-		if n, ok := ix.num[id]; ok {
+		if n, ok := ix.ids.lookup(id); ok {
 			found.Add(n)
 		}
 	}
@@ -464,7 +463,7 @@ func (ix *Index) searchChanged(ctx context.Context, q db.Querier, text string, k
 	var ids []string
 	var rows []int64
 	for _, id := range slices.Sorted(maps.Keys(changed)) {
-		n, ok := ix.num[id]
+		n, ok := ix.ids.lookup(id)
 		if !ok {
 			continue
 		}
@@ -495,7 +494,7 @@ func (ix *Index) searchChanged(ctx context.Context, q db.Querier, text string, k
 		if err := r.Scan(&id); err != nil {
 			return err
 		}
-		if n, ok := ix.num[id]; ok {
+		if n, ok := ix.ids.lookup(id); ok {
 			found.Add(n)
 		}
 		return nil
@@ -509,7 +508,7 @@ func (ix *Index) less(a, b uint32) bool {
 	if da, db := ix.rows[a].date, ix.rows[b].date; da != db {
 		return ix.keyOf[da] > ix.keyOf[db]
 	}
-	return ix.ids[a] < ix.ids[b]
+	return ix.ids.less(a, b)
 }
 
 // page returns the ids of the selected incidents from offset on, at most
@@ -541,7 +540,7 @@ func (ix *Index) page(sel *roaring.Bitmap, limit, offset int) []string {
 	}
 	out := make([]string, len(nums))
 	for i, n := range nums {
-		out[i] = ix.ids[n]
+		out[i] = ix.ids.id(n)
 	}
 	return out
 }

@@ -284,7 +284,7 @@ func eachOf(ctx context.Context, q db.Querier, query, column string, set inciden
 // put adds or replaces an incident; keepOrder inserts it in the lists'
 // order (a build sorts the order once at the end instead).
 func (ix *Index) put(e *indexEntry, keepOrder bool) {
-	n, ok := ix.num[e.id]
+	n, ok := ix.ids.lookup(e.id)
 	if ok {
 		ix.unlink(n, keepOrder)
 	} else {
@@ -353,8 +353,7 @@ func (ix *Index) put(e *indexEntry, keepOrder bool) {
 // reserve makes room for n incidents at once: grown by appends, the
 // columns of a million incidents would hold up to twice their size.
 func (ix *Index) reserve(n int) {
-	ix.num = make(map[string]uint32, n)
-	ix.ids = make([]string, 0, n)
+	ix.ids = newIncidentIDs(n)
 	ix.rows = make([]indexRow, 0, n)
 	ix.order = make([]uint32, 0, n)
 	ix.figures.people[0], ix.figures.people[1] = make([]int64, 0, n), make([]int64, 0, n)
@@ -368,14 +367,12 @@ func (ix *Index) allocate(id string) uint32 {
 	var n uint32
 	if len(ix.free) > 0 {
 		n, ix.free = ix.free[len(ix.free)-1], ix.free[:len(ix.free)-1]
-		ix.ids[n] = id
 	} else {
-		n = uint32(len(ix.ids))
-		ix.ids = append(ix.ids, id)
+		n = uint32(ix.ids.count())
 		ix.rows = append(ix.rows, indexRow{})
 		ix.figures.grow()
 	}
-	ix.num[id] = n
+	ix.ids.set(n, id)
 	return n
 }
 
@@ -419,13 +416,12 @@ func (ix *Index) compactMembers() {
 // remove forgets a deleted incident, or one no longer counted (a false
 // positive); an incident the index does not hold is no error.
 func (ix *Index) remove(id string) {
-	n, ok := ix.num[id]
+	n, ok := ix.ids.lookup(id)
 	if !ok {
 		return
 	}
 	ix.unlink(n, true)
-	delete(ix.num, id)
-	ix.ids[n] = ""
+	ix.ids.remove(n, id)
 	ix.free = append(ix.free, n)
 }
 

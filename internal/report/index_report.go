@@ -90,7 +90,7 @@ func (ix *Index) complete(ctx context.Context, q db.Querier, r *Report, sel *roa
 	}
 	var ids []any
 	for _, id := range candidates {
-		if n, ok := ix.num[id]; ok && sel.Contains(n) {
+		if n, ok := ix.ids.lookup(id); ok && sel.Contains(n) {
 			ids = append(ids, id)
 		}
 	}
@@ -240,7 +240,7 @@ func (ix *Index) IncidentIDs(ctx context.Context, q db.Querier, f Filter) ([]str
 		out = make([]string, 0, n)
 	}
 	sel.Iterate(func(n uint32) bool {
-		out = append(out, ix.ids[n])
+		out = append(out, ix.ids.id(n))
 		return true
 	})
 	slices.Sort(out)
