@@ -9,6 +9,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -104,7 +105,7 @@ func referencesOf(rec any) []reference {
 // references it holds to records the viewer may not read stay, and only
 // those may remain unreadable.
 func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored any, save func() error) error {
-	v := *accessOf(r)
+	v := *httpkit.AccessOf(r)
 	m := markingOf(rec)
 	isNew := true
 	if id := idOf(rec); id != "" {
@@ -174,7 +175,7 @@ func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored a
 
 // deleteChecked deletes the record id after asking access.
 func deleteChecked(ctx context.Context, tx *db.Tx, r *http.Request, id string, remove func(context.Context, *db.Tx, string) error) error {
-	if err := access.Check(ctx, tx, *accessOf(r), access.Write, id); err != nil {
+	if err := access.Check(ctx, tx, *httpkit.AccessOf(r), access.Write, id); err != nil {
 		return err
 	}
 	return remove(ctx, tx, id)

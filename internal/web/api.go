@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -39,17 +40,15 @@ type fieldError struct {
 	Fields  []validate.FieldError `json:"fields,omitempty"`
 }
 
-var filterParams = []string{"sector", "country", "attack_type", "actor", "campaign", "since", "until", "determination", "q"}
-
 // endpoints is the JSON API: every route, its role and its types. It both
 // registers the routes and generates /api/v1/openapi.json.
 func (s *Server) endpoints() []endpoint {
 	return append([]endpoint{
 		{method: "GET", path: "/api/v1/incidents", summary: "List the incidents the caller may see, filtered like the dashboard",
-			query: append(filterParams, "page", "per_page"), response: incidentList{}, handler: s.apiIncidents},
+			query: append(httpkit.FilterParams, "page", "per_page"), response: incidentList{}, handler: s.apiIncidents},
 		{method: "GET", path: "/api/v1/incidents/{id}", summary: "One incident with its harms and attributions",
 			response: incidentDetail{}, handler: s.apiIncident},
-		{method: "GET", path: "/api/v1/report", summary: "The figures of the incidents the caller may see", query: filterParams,
+		{method: "GET", path: "/api/v1/report", summary: "The figures of the incidents the caller may see", query: httpkit.FilterParams,
 			response: report.Report{}, handler: s.apiReport},
 		{method: "POST", path: "/api/v1/check-request", summary: "Check a cooperation request against the Conventions",
 			request: treaty.Request{}, response: treaty.Result{}, handler: s.apiCheckRequest},
@@ -68,7 +67,7 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("per_page") == "" {
 		perPage = 50
 	}
-	rows, total, err := s.index.ListIncidents(r.Context(), s.store, filterOf(r), perPage, (page-1)*perPage)
+	rows, total, err := s.index.ListIncidents(r.Context(), s.store, httpkit.FilterOf(r), perPage, (page-1)*perPage)
 	if errors.Is(err, report.ErrFilter) {
 		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_filter", Message: err.Error()})
 	}
@@ -80,7 +79,7 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 	for i, row := range rows {
 		ids[i] = row.ID
 	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), ids)
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, httpkit.ExportScope(r), ids)
 	if err != nil {
 		return err
 	}
@@ -106,7 +105,7 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.report(r.Context(), filterOf(r))
+	rep, err := s.reports.Report(r.Context(), httpkit.FilterOf(r))
 	if errors.Is(err, report.ErrFilter) {
 		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_filter", Message: err.Error()})
 	}
@@ -169,5 +168,5 @@ func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) error {
 		rows = append(rows, row{e.method, e.path, e.summary, role})
 	}
 	return s.render(w, http.StatusOK, "apidocs.html", s.page(r, "API", map[string]any{"Endpoints": rows,
-		"Filters": strings.Join(filterParams, ", ")}))
+		"Filters": strings.Join(httpkit.FilterParams, ", ")}))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -71,14 +72,14 @@ var noRecord = apiError{Code: "not_found", Message: "no such record"}
 
 func (s *Server) apiGetRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		rec, err := s.storedRecord(r, recordForms(*accessOf(r))[kind], r.PathValue("id"))
+		rec, err := s.storedRecord(r, recordForms(*httpkit.AccessOf(r))[kind], r.PathValue("id"))
 		if err != nil {
 			return err
 		}
 		if rec == nil {
 			return writeJSON(w, http.StatusNotFound, noRecord)
 		}
-		if err := withoutHidden(r.Context(), s.store, *accessOf(r), rec); err != nil {
+		if err := withoutHidden(r.Context(), s.store, *httpkit.AccessOf(r), rec); err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, rec)
@@ -87,7 +88,7 @@ func (s *Server) apiGetRecord(kind string) func(w http.ResponseWriter, r *http.R
 
 func (s *Server) apiListRecords(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ctx, v, q := r.Context(), *accessOf(r), r.URL.Query()
+		ctx, v, q := r.Context(), *httpkit.AccessOf(r), r.URL.Query()
 		page, _ := strconv.Atoi(q.Get("page"))
 		perPage, err := strconv.Atoi(q.Get("per_page"))
 		if err != nil {
@@ -133,7 +134,7 @@ func listed[T any](w http.ResponseWriter, items []T, total, page, perPage int, e
 // record with the body's laid over them, as a patch of nothing.
 func (s *Server) apiCreateRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f := recordForms(*accessOf(r))[kind]
+		f := recordForms(*httpkit.AccessOf(r))[kind]
 		return s.overlay(w, r, f, f.zero(), http.StatusCreated)
 	}
 }
@@ -141,7 +142,7 @@ func (s *Server) apiCreateRecord(kind string) func(w http.ResponseWriter, r *htt
 // apiPatchRecord overlays the body's fields on the stored record.
 func (s *Server) apiPatchRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f := recordForms(*accessOf(r))[kind]
+		f := recordForms(*httpkit.AccessOf(r))[kind]
 		stored, err := s.storedRecord(r, f, r.PathValue("id"))
 		if err != nil {
 			return err
@@ -201,7 +202,7 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 	if err != nil {
 		return err
 	}
-	if err := withoutHidden(r.Context(), s.store, *accessOf(r), rec); err != nil {
+	if err := withoutHidden(r.Context(), s.store, *httpkit.AccessOf(r), rec); err != nil {
 		return err
 	}
 	return writeJSON(w, status, rec)
@@ -215,7 +216,7 @@ type deleted struct {
 func (s *Server) apiDeleteRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("id")
-		f := recordForms(*accessOf(r))[kind]
+		f := recordForms(*httpkit.AccessOf(r))[kind]
 		stored, err := s.storedRecord(r, f, id)
 		if err != nil {
 			return err
@@ -242,7 +243,7 @@ func (s *Server) apiDeleteRecord(kind string) func(w http.ResponseWriter, r *htt
 
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	ok, err := report.RecordVisible(r.Context(), s.store, *httpkit.AccessOf(r), id)
 	if err != nil {
 		return err
 	}
@@ -253,7 +254,7 @@ func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if revs, err = visibleHistory(r.Context(), s.store, *accessOf(r), id, revs); err != nil {
+	if revs, err = visibleHistory(r.Context(), s.store, *httpkit.AccessOf(r), id, revs); err != nil {
 		return err
 	}
 	if viewer(r) == nil {

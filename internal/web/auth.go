@@ -11,6 +11,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
+	"github.com/harmtrace/harmtrace/internal/taxii"
 )
 
 const sessionCookie = "harmtrace_session"
@@ -55,18 +56,16 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 // and TAXII with a JSON body and a stable code, pages with plain text.
 func unauthenticated(w http.ResponseWriter, r *http.Request) {
 	const msg = "the bearer token or Basic password is not a valid API token"
-	w.Header().Add("WWW-Authenticate", `Bearer realm="harmtrace", error="invalid_token"`)
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/api/"):
-		_ = writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: msg})
-	case strings.HasPrefix(r.URL.Path, "/taxii2/"):
-		// TAXII clients that speak only Basic send the token as password.
-		w.Header().Add("WWW-Authenticate", `Basic realm="harmtrace", charset="UTF-8"`)
-		_ = writeTAXII(w, http.StatusUnauthorized, map[string]any{"title": "Unauthorized", "description": msg,
-			"http_status": "401", "code": "unauthenticated"})
-	default:
-		http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)
+	if strings.HasPrefix(r.URL.Path, "/taxii2/") {
+		_ = taxii.Unauthorized(w, msg)
+		return
 	}
+	w.Header().Add("WWW-Authenticate", `Bearer realm="harmtrace", error="invalid_token"`)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		_ = writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: msg})
+		return
+	}
+	http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)
 }
 
 // viewer returns the signed-in user, or nil.

@@ -26,37 +26,6 @@ import (
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
-// access is what the request's viewer may see (internal/access): the
-// public sees TLP:CLEAR only.
-func accessOf(r *http.Request) *access.Viewer {
-	v := httpkit.Access(r)
-	return &v
-}
-
-// exportScope is what a download may hold: what the viewer may read, and
-// for the public only what is marked clear.
-func exportScope(r *http.Request) interchange.Scope {
-	return interchange.Scope{Viewer: *accessOf(r), MaxTLP: exportTLP(r)}
-}
-
-// exportTLP is the marking limit for writing a download: clear for the
-// public; signed-in viewers' downloads are limited by accessOf instead.
-func exportTLP(r *http.Request) string {
-	if viewer(r) == nil {
-		return "clear"
-	}
-	return ""
-}
-
-// filterOf reads the dashboard's filter from the query string, limited to
-// what the viewer may see.
-func filterOf(r *http.Request) report.Filter {
-	q := r.URL.Query()
-	return report.Filter{Sector: q.Get("sector"), Country: strings.ToUpper(q.Get("country")), AttackType: q.Get("attack_type"),
-		Since: q.Get("since"), Until: q.Get("until"), Actor: q.Get("actor"), Campaign: q.Get("campaign"),
-		Determination: q.Get("determination"), Query: q.Get("q"), Viewer: accessOf(r)}
-}
-
 func number(v float64) string { return report.Number(int64(v)) }
 
 // homePage is the dashboard: the headline, the figures and the charts.
@@ -81,8 +50,8 @@ type homePage struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	f := filterOf(r)
-	rep, err := s.report(r.Context(), f)
+	f := httpkit.FilterOf(r)
+	rep, err := s.reports.Report(r.Context(), f)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
@@ -182,7 +151,7 @@ type incidentsPage struct {
 }
 
 func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
-	f := filterOf(r)
+	f := httpkit.FilterOf(r)
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
 	rows, total, err := s.index.ListIncidents(r.Context(), s.store, f, pageSize, (page-1)*pageSize)
@@ -277,11 +246,11 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 // victims counted as undisclosed (interchange.Load's redaction, the same as
 // every download's); nil when the viewer may not read the incident.
 func (s *Server) incidentView(r *http.Request, id string) (*interchange.Document, error) {
-	ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), id)
+	ok, err := access.MayRead(r.Context(), s.store, *httpkit.AccessOf(r), id)
 	if err != nil || !ok {
 		return nil, err
 	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), []string{id})
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, httpkit.ExportScope(r), []string{id})
 	if err != nil || len(doc.Incidents) == 0 {
 		return nil, err
 	}
@@ -305,7 +274,7 @@ type subjectPage struct {
 
 func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, f report.Filter) error {
 	var err error
-	if p.Report, err = s.report(r.Context(), f); err != nil {
+	if p.Report, err = s.reports.Report(r.Context(), f); err != nil {
 		return err
 	}
 	if p.Rows, p.Total, err = s.index.ListIncidents(r.Context(), s.store, f, pageSize, 0); err != nil {
@@ -317,7 +286,7 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, 
 }
 
 func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
-	if ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), r.PathValue("id")); err != nil || !ok {
+	if ok, err := access.MayRead(r.Context(), s.store, *httpkit.AccessOf(r), r.PathValue("id")); err != nil || !ok {
 		if err != nil {
 			return err
 		}
@@ -330,11 +299,11 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.subject(w, r, subjectPage{Title: a.Name, Kind: "actor", Actor: a}, report.Filter{Actor: a.ID, Viewer: accessOf(r)})
+	return s.subject(w, r, subjectPage{Title: a.Name, Kind: "actor", Actor: a}, report.Filter{Actor: a.ID, Viewer: httpkit.AccessOf(r)})
 }
 
 func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
-	if ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), r.PathValue("id")); err != nil || !ok {
+	if ok, err := access.MayRead(r.Context(), s.store, *httpkit.AccessOf(r), r.PathValue("id")); err != nil || !ok {
 		if err != nil {
 			return err
 		}
@@ -347,7 +316,7 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "campaign", Camp: c}, report.Filter{Campaign: c.ID, Viewer: accessOf(r)})
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "campaign", Camp: c}, report.Filter{Campaign: c.ID, Viewer: httpkit.AccessOf(r)})
 }
 
 func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
@@ -355,17 +324,17 @@ func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return s.notFound(w, r)
 	}
-	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, Viewer: accessOf(r)})
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, Viewer: httpkit.AccessOf(r)})
 }
 
 // download serves the current filter's incidents as open data.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
-	f := filterOf(r)
+	f := httpkit.FilterOf(r)
 	ids, err := s.index.IncidentIDs(r.Context(), s.store, f)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), ids)
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, httpkit.ExportScope(r), ids)
 	if err != nil {
 		return err
 	}
@@ -373,7 +342,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	if name != "incidents" {
 		return s.notFound(w, r)
 	}
-	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": stixMedia}
+	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": stix.MediaType}
 	ext := map[string]string{"csv": "csv", "json": "jsonl", "stix": "json"}
 	if types[format] == "" {
 		return s.notFound(w, r)
@@ -386,5 +355,5 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	case "json":
 		return interchange.WriteJSONLines(w, doc)
 	}
-	return stix.Write(w, doc, exportTLP(r))
+	return stix.Write(w, doc, httpkit.ExportTLP(r))
 }

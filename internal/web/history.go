@@ -9,6 +9,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/revision"
 )
 
@@ -22,7 +23,7 @@ import (
 
 func (s *Server) workHistory(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), r.PathValue("id")
-	revs, ok, err := s.history(ctx, *accessOf(r), id)
+	revs, ok, err := s.history(ctx, *httpkit.AccessOf(r), id)
 	if err != nil {
 		return err
 	}

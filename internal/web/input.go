@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/harmtrace/harmtrace/internal/taxii"
 )
 
 // refuseBadBytes answers 400 to a request whose path or query parameters
@@ -22,7 +24,7 @@ func refuseBadBytes(next http.Handler) http.Handler {
 			case strings.HasPrefix(r.URL.Path, "/api/"):
 				_ = writeJSON(w, http.StatusBadRequest, apiError{Code: "bad_request", Message: "bad request: " + msg})
 			case strings.HasPrefix(r.URL.Path, "/taxii2/"):
-				_ = taxiiError(w, http.StatusBadRequest, "Bad request", msg)
+				_ = taxii.Error(w, http.StatusBadRequest, "Bad request", msg)
 			default:
 				http.Error(w, "Bad request: "+msg+".", http.StatusBadRequest)
 			}

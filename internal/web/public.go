@@ -16,6 +16,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/hhs"
 	"github.com/harmtrace/harmtrace/internal/report"
@@ -63,7 +64,7 @@ type aboutPage struct {
 
 // about says what the data is, from the public figures and NOTICE.md.
 func (s *Server) about(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.report(r.Context(), report.Filter{Viewer: &access.Public})
+	rep, err := s.reports.Report(r.Context(), report.Filter{Viewer: &access.Public})
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ const actorsPerPage = 100
 // actors lists the actors the viewer may read, those named in the
 // viewer's incidents first.
 func (s *Server) actors(w http.ResponseWriter, r *http.Request) error {
-	v := *accessOf(r)
+	v := *httpkit.AccessOf(r)
 	search := r.URL.Query().Get("q")
 	sel := trace.Selection{Search: search, Limit: 5000}
 	sel.Where, sel.Args = v.ConditionOf(access.Actor, "t")

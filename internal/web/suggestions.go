@@ -11,6 +11,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/suggest"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -59,7 +60,7 @@ func (s *Server) suggestionEndpoints() []endpoint {
 
 // newSuggestion checks and stores a suggestion of the request's viewer.
 func (s *Server) newSuggestion(r *http.Request, req suggestionRequest) (*suggest.Suggestion, error) {
-	ctx, v, u := r.Context(), *accessOf(r), viewer(r)
+	ctx, v, u := r.Context(), *httpkit.AccessOf(r), viewer(r)
 	err := access.Check(ctx, s.store, v, access.Write, req.RecordID)
 	switch {
 	case errors.Is(err, access.ErrHidden):
@@ -126,7 +127,7 @@ func (s *Server) decide(r *http.Request, id, status, note string) (*suggest.Sugg
 	if err != nil {
 		return nil, err
 	}
-	if err := access.Check(ctx, s.store, *accessOf(r), access.Write, sg.RecordID); err != nil {
+	if err := access.Check(ctx, s.store, *httpkit.AccessOf(r), access.Write, sg.RecordID); err != nil {
 		return nil, err
 	}
 	why := fmt.Sprintf("%s suggestion %s by %s: %s", status, sg.ID, sg.Author, sg.Reason)
@@ -136,7 +137,7 @@ func (s *Server) decide(r *http.Request, id, status, note string) (*suggest.Sugg
 			if err != nil {
 				return err
 			}
-			f := recordForms(*accessOf(r))[formKinds[access.Kind(sg.RecordKind)]]
+			f := recordForms(*httpkit.AccessOf(r))[formKinds[access.Kind(sg.RecordKind)]]
 			if err := f.save(ctx, tx, r, rec); err != nil {
 				return err
 			}
@@ -154,7 +155,7 @@ func (s *Server) visibleSuggestions(r *http.Request) (decide, own []suggest.Sugg
 		return nil, nil, err
 	}
 	for _, sg := range open {
-		if access.Check(r.Context(), s.store, *accessOf(r), access.Write, sg.RecordID) == nil {
+		if access.Check(r.Context(), s.store, *httpkit.AccessOf(r), access.Write, sg.RecordID) == nil {
 			decide = append(decide, sg)
 		}
 	}

@@ -14,12 +14,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/taxii"
 )
 
 var (
@@ -36,10 +36,8 @@ type Server struct {
 	pages  *template.Template
 	limits *httpkit.Limiter
 	opts   Options
-	// reports and collections keep what they computed until the store
-	// changes (cache.go).
-	reports     *untilChange[string, *report.Report]
-	collections *untilChange[access.Viewer, []stixObject]
+	// reports keeps the figures of each filter until the store changes.
+	reports *httpkit.Reports
 	// index answers filters and lists (report.Index).
 	index *report.Index
 }
@@ -116,7 +114,7 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 		}
 	}
 	s := &Server{store: store, log: log, pages: pages, opts: o, limits: httpkit.NewLimiter(httpkit.LimitKeys), index: o.Index,
-		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
+		reports: httpkit.NewReports(store, o.Index)}
 	if o.SharedLimits != nil && store.Dialect() == db.Postgres {
 		s.limits.Share(store, "sign-in", o.SharedLimits)
 	}
@@ -228,7 +226,7 @@ func (s *Server) routes() *router {
 	s.routePrevention(mux)
 	s.routeAPI(mux)
 	s.routeWorkspace(mux)
-	s.routeTAXII(mux)
+	taxii.New(s.log, s.store, s.index).Routes(mux)
 	return mux
 }
 

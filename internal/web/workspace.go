@@ -10,6 +10,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -69,7 +70,7 @@ type formPage struct {
 }
 
 func (s *Server) workNew(w http.ResponseWriter, r *http.Request) error {
-	f := recordForms(*accessOf(r))[r.PathValue("kind")]
+	f := recordForms(*httpkit.AccessOf(r))[r.PathValue("kind")]
 	if f == nil {
 		return s.notFound(w, r)
 	}
@@ -77,7 +78,7 @@ func (s *Server) workNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) workEdit(w http.ResponseWriter, r *http.Request) error {
-	f := recordForms(*accessOf(r))[r.PathValue("kind")]
+	f := recordForms(*httpkit.AccessOf(r))[r.PathValue("kind")]
 	if f == nil {
 		return s.notFound(w, r)
 	}
@@ -96,7 +97,7 @@ func (s *Server) workEdit(w http.ResponseWriter, r *http.Request) error {
 // it, and nil when it is missing, hidden or of another kind: the three
 // answer alike, so a hidden record's existence does not show.
 func (s *Server) storedRecord(r *http.Request, f *recordForm, id string) (any, error) {
-	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	ok, err := report.RecordVisible(r.Context(), s.store, *httpkit.AccessOf(r), id)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 			if err := copyRecord(stored, shown); err != nil {
 				return err
 			}
-			if err := withoutHidden(ctx, s.store, *accessOf(r), shown); err != nil {
+			if err := withoutHidden(ctx, s.store, *httpkit.AccessOf(r), shown); err != nil {
 				return err
 			}
 		}
@@ -174,7 +175,7 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 // workDelete deletes a record, once the analyst has ticked the box that
 // confirms it; the revisions keep its last version and the reason.
 func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
-	f := recordForms(*accessOf(r))[r.PathValue("kind")]
+	f := recordForms(*httpkit.AccessOf(r))[r.PathValue("kind")]
 	if f == nil || f.remove == nil {
 		return s.notFound(w, r)
 	}
@@ -222,7 +223,7 @@ type listPage struct {
 type listRow struct{ ID, Name, Detail, Link string }
 
 func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
-	ctx, v := r.Context(), *accessOf(r)
+	ctx, v := r.Context(), *httpkit.AccessOf(r)
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
@@ -279,7 +280,7 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) workHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	f := report.Filter{Viewer: accessOf(r)}
+	f := report.Filter{Viewer: httpkit.AccessOf(r)}
 	rows, total, err := s.index.ListIncidents(ctx, s.store, f, 20, 0)
 	if err != nil {
 		return err
