@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,13 +29,25 @@ import (
 )
 
 // Layout holds the header and footer of the signed-in and public pages
-// (templates/layout.html), which every surface's templates use.
+// (templates/layout.html), which every surface's templates use, and the
+// error page of the surfaces that have no error page of their own
+// (templates/error.html, ParsePages).
 //
-//go:embed templates/layout.html
+//go:embed templates/layout.html templates/error.html
 var Layout embed.FS
 
 // LayoutPattern names the layout in Layout, for template.ParseFS.
 const LayoutPattern = "templates/layout.html"
+
+// ParsePages parses a surface's page templates (pattern in files) on the
+// layout and the error page, with Funcs and the surface's own funcs.
+func ParsePages(funcs template.FuncMap, files fs.FS, pattern string) (*template.Template, error) {
+	pages, err := template.New("").Funcs(Funcs()).Funcs(funcs).ParseFS(Layout, LayoutPattern, "templates/error.html")
+	if err != nil {
+		return nil, err
+	}
+	return pages.ParseFS(files, pattern)
+}
 
 // Funcs are the template functions every surface has.
 func Funcs() template.FuncMap {

@@ -86,20 +86,6 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "check.html", p)
 }
 
-// apiCheckRequest is POST /api/v1/check-request: the same JSON as the CLI
-// takes, the same result.
-func (s *Server) apiCheckRequest(w http.ResponseWriter, r *http.Request) error {
-	req, err := treaty.DecodeRequest(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err != nil {
-		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_request", Message: err.Error()})
-	}
-	res, err := treaty.Check(r.Context(), s.store, req)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
-}
-
 // errBadRequest marks errors caused by the request, shown to the visitor.
 var errBadRequest = httpkit.ErrBadRequest
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/casefile"
+	"github.com/harmtrace/harmtrace/internal/records"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
@@ -133,7 +134,7 @@ func (s *Server) filterError(w http.ResponseWriter, r *http.Request, err error) 
 	if !errors.Is(err, report.ErrFilter) {
 		return err
 	}
-	return s.render(w, http.StatusBadRequest, "error.html", s.page(r, "Bad filter", map[string]any{"Message": err.Error()}))
+	return s.render(w, http.StatusBadRequest, "error.html", httpkit.Page(r, "Bad filter", map[string]any{"Message": err.Error()}))
 }
 
 const pageSize = 50
@@ -188,20 +189,14 @@ type attributionView struct {
 	Actor *trace.Actor
 }
 
-// notFound answers 404 for a record that does not exist or is not public:
-// the two look the same, so a hidden record's existence does not leak.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusNotFound, "error.html", s.page(r, "Not found", map[string]any{"Message": "There is no such public record."}))
-}
-
 func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	view, err := s.incidentView(r, r.PathValue("id"))
+	view, err := records.IncidentView(r, s.store, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	if view == nil {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	in := &view.Incidents[0]
 	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms,
@@ -240,23 +235,6 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "incident.html", p)
 }
 
-// incidentView is what the viewer may read of one incident: the incident
-// with its harms, attributions, victims, sources, actors and campaign, each
-// by its own marking, with references to the rest dropped and its hidden
-// victims counted as undisclosed (interchange.Load's redaction, the same as
-// every download's); nil when the viewer may not read the incident.
-func (s *Server) incidentView(r *http.Request, id string) (*interchange.Document, error) {
-	ok, err := access.MayRead(r.Context(), s.store, *httpkit.AccessOf(r), id)
-	if err != nil || !ok {
-		return nil, err
-	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, httpkit.ExportScope(r), []string{id})
-	if err != nil || len(doc.Incidents) == 0 {
-		return nil, err
-	}
-	return doc, nil
-}
-
 // subjectPage is an actor's, a campaign's or a country's page: what it is,
 // and the figures and incidents of its filter.
 type subjectPage struct {
@@ -290,11 +268,11 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	a, err := trace.GetActor(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	if err != nil {
 		return err
@@ -307,11 +285,11 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	c, err := trace.GetCampaign(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	if err != nil {
 		return err
@@ -322,7 +300,7 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
 	c, ok := vocab.LookupCountry(r.PathValue("cc"))
 	if !ok {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, Viewer: httpkit.AccessOf(r)})
 }
@@ -340,12 +318,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	name, format, _ := strings.Cut(r.PathValue("file"), ".")
 	if name != "incidents" {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": stix.MediaType}
 	ext := map[string]string{"csv": "csv", "json": "jsonl", "stix": "json"}
 	if types[format] == "" {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	w.Header().Set("Content-Type", types[format])
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="harmtrace-incidents.%s"`, ext[format]))

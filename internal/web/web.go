@@ -72,7 +72,7 @@ type Options struct {
 // New returns the HTTP handler of harmtrace; opts, when given, is one
 // Options (most callers need none).
 func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) {
-	pages, err := template.New("").Funcs(httpkit.Funcs()).Funcs(template.FuncMap{
+	pages, err := httpkit.ParsePages(template.FuncMap{
 		"number":      report.Number,
 		"count":       func(n int) string { return report.Number(int64(n)) },
 		"has":         slices.Contains[[]string],
@@ -97,10 +97,7 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 			}
 			return m
 		},
-	}).ParseFS(httpkit.Layout, httpkit.LayoutPattern)
-	if err == nil {
-		pages, err = pages.ParseFS(templateFiles, "templates/*.html")
-	}
+	}, templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +217,6 @@ func (s *Server) routes() *router {
 	mux.Handle("GET /admin/audit", s.require("admin", s.auditPage))
 	mux.Handle("GET /check-request", s.handle(s.checkForm))
 	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
-	mux.Handle("GET /api", s.handle(s.apiDocs))
 	s.routePublic(mux)
 	s.routeVictims(mux)
 	s.routePrevention(mux)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
+	"github.com/harmtrace/harmtrace/internal/records"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -44,7 +44,7 @@ func (s *Server) routeWorkspace(mux *router) {
 	// "New" is routed kind by kind: /work/{kind}/new would clash with the
 	// cases' /work/cases/{id} (internal/casework), neither being the more
 	// specific.
-	for kind := range recordForms(access.Public) {
+	for kind := range records.Forms(access.Public) {
 		for _, method := range []string{"GET", "POST"} {
 			mux.Handle(method+" /work/"+kind+"/new", s.require("analyst", func(w http.ResponseWriter, r *http.Request) error {
 				r.SetPathValue("kind", kind)
@@ -57,7 +57,7 @@ func (s *Server) routeWorkspace(mux *router) {
 // formPage is the data of form.html.
 type formPage struct {
 	Title   string
-	Form    *recordForm
+	Form    *records.Form
 	Action  string
 	Fields  []fieldState
 	Errors  []string
@@ -70,67 +70,49 @@ type formPage struct {
 }
 
 func (s *Server) workNew(w http.ResponseWriter, r *http.Request) error {
-	f := recordForms(*httpkit.AccessOf(r))[r.PathValue("kind")]
+	f := records.Forms(httpkit.Access(r))[r.PathValue("kind")]
 	if f == nil {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
-	return s.editRecord(w, r, f, f.blank(r), "/work/"+f.Kind+"/new")
+	return s.editRecord(w, r, f, f.Blank(r), "/work/"+f.Kind+"/new")
 }
 
 func (s *Server) workEdit(w http.ResponseWriter, r *http.Request) error {
-	f := recordForms(*httpkit.AccessOf(r))[r.PathValue("kind")]
+	f := records.Forms(httpkit.Access(r))[r.PathValue("kind")]
 	if f == nil {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	id := r.PathValue("id")
-	stored, err := s.storedRecord(r, f, id)
+	stored, err := records.Stored(r.Context(), s.store, httpkit.Access(r), f, id)
 	if err != nil {
 		return err
 	}
 	if stored == nil {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	return s.editRecord(w, r, f, stored, "/work/"+f.Kind+"/"+id)
 }
 
-// storedRecord returns the record id of form f when the viewer may see
-// it, and nil when it is missing, hidden or of another kind: the three
-// answer alike, so a hidden record's existence does not show.
-func (s *Server) storedRecord(r *http.Request, f *recordForm, id string) (any, error) {
-	ok, err := report.RecordVisible(r.Context(), s.store, *httpkit.AccessOf(r), id)
-	if err != nil || !ok {
-		return nil, err
-	}
-	rec, err := f.get(r.Context(), s.store, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return rec, nil
-}
-
 // editRecord shows the form of a record, or saves what was submitted and
 // shows the form again with each problem next to its field.
-func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordForm, stored any, action string) error {
+func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *records.Form, stored any, action string) error {
 	ctx := r.Context()
 	p := formPage{Title: "New " + f.Label, Form: f, Action: action}
-	if id := f.id(stored); id != "" {
+	if id := f.IDOf(stored); id != "" {
 		p.Title, p.History = "Edit "+f.Label, "/history/"+id
-		if f.remove != nil {
+		if f.Remove != nil {
 			p.Delete = action + "/delete"
 			p.ConfirmDelete = r.URL.Query().Get("delete") == "confirm"
 		}
 	}
 	if r.Method == http.MethodGet {
 		shown := stored
-		if idOf(stored) != "" {
-			shown = f.zero() // a copy, so the stored record keeps what it names
-			if err := copyRecord(stored, shown); err != nil {
+		if records.ID(stored) != "" {
+			shown = f.Zero() // a copy, so the stored record keeps what it names
+			if err := records.Copy(stored, shown); err != nil {
 				return err
 			}
-			if err := withoutHidden(ctx, s.store, *httpkit.AccessOf(r), shown); err != nil {
+			if err := records.WithoutHidden(ctx, s.store, httpkit.Access(r), shown); err != nil {
 				return err
 			}
 		}
@@ -139,14 +121,14 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 		if err != nil {
 			return err
 		}
-		return s.render(w, http.StatusOK, "form.html", s.page(r, p.Title, map[string]any{"Form": p}))
+		return s.render(w, http.StatusOK, "form.html", httpkit.Page(r, p.Title, map[string]any{"Form": p}))
 	}
 	if err := r.ParseForm(); err != nil {
 		return badRequest(err)
 	}
 	p.Fields = statesFromPost(f.Fields, r.PostForm)
 	p.Reason = strings.TrimSpace(r.PostForm.Get("reason"))
-	rec := f.zero()
+	rec := f.Zero()
 	ok, err := fill(ctx, s.store, p.Fields, stored, rec)
 	if err != nil {
 		return err
@@ -154,10 +136,10 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 	if ok {
 		why := cmp.Or(p.Reason, "edited in the workspace")
 		err = s.store.Write(ctx, db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
-			return f.save(ctx, tx, r, rec)
+			return f.Save(ctx, tx, r, rec)
 		})
 		if err == nil {
-			http.Redirect(w, r, f.shown(rec), http.StatusSeeOther)
+			http.Redirect(w, r, f.Shown(rec), http.StatusSeeOther)
 			return nil
 		}
 		if access.IsRefusal(err) {
@@ -169,23 +151,23 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *recordFor
 		}
 		p.Errors = placeErrors(p.Fields, fields)
 	}
-	return s.render(w, http.StatusUnprocessableEntity, "form.html", s.page(r, p.Title, map[string]any{"Form": p}))
+	return s.render(w, http.StatusUnprocessableEntity, "form.html", httpkit.Page(r, p.Title, map[string]any{"Form": p}))
 }
 
 // workDelete deletes a record, once the analyst has ticked the box that
 // confirms it; the revisions keep its last version and the reason.
 func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
-	f := recordForms(*httpkit.AccessOf(r))[r.PathValue("kind")]
-	if f == nil || f.remove == nil {
-		return s.notFound(w, r)
+	f := records.Forms(httpkit.Access(r))[r.PathValue("kind")]
+	if f == nil || f.Remove == nil {
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	id := r.PathValue("id")
-	stored, err := s.storedRecord(r, f, id)
+	stored, err := records.Stored(r.Context(), s.store, httpkit.Access(r), f, id)
 	if err != nil {
 		return err
 	}
 	if stored == nil {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	if err := r.ParseForm(); err != nil {
 		return badRequest(err)
@@ -196,17 +178,17 @@ func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	err = s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: reason}, func(tx *db.Tx) error {
-		return deleteChecked(r.Context(), tx, r, id, f.remove)
+		return records.DeleteChecked(r.Context(), tx, r, id, f.Remove)
 	})
 	if access.IsRefusal(err) {
-		return s.refused(w, r, err)
+		return httpkit.Refused(w, r, s.pages, err)
 	}
 	if err != nil {
 		return err
 	}
 	next := "/work"
 	if !strings.HasPrefix(id, "incident--") {
-		next = f.shown(stored)
+		next = f.Shown(stored)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
@@ -223,12 +205,12 @@ type listPage struct {
 type listRow struct{ ID, Name, Detail, Link string }
 
 func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
-	ctx, v := r.Context(), *httpkit.AccessOf(r)
+	ctx, v := r.Context(), httpkit.Access(r)
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
 	p := listPage{Kind: r.PathValue("kind"), Search: strings.TrimSpace(q.Get("q")), Saved: q.Get("saved"), Page: page}
-	sel := listSelection(p.Kind, v, trace.Selection{Search: p.Search, Limit: pageSize, Offset: (page - 1) * pageSize})
+	sel := records.ListSelection(p.Kind, v, trace.Selection{Search: p.Search, Limit: pageSize, Offset: (page - 1) * pageSize})
 	var err error
 	switch p.Kind {
 	case "incidents":
@@ -263,7 +245,7 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 			p.Rows = append(p.Rows, listRow{c.ID, c.Name, strings.Trim(string(c.FirstSeen)+" – "+string(c.LastSeen), " –"), "/campaigns/" + c.ID})
 		}
 	default:
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	if err != nil {
 		return err
@@ -275,7 +257,7 @@ func (s *Server) workList(w http.ResponseWriter, r *http.Request) error {
 	if page*pageSize < p.Total {
 		p.Next = "?page=" + strconv.Itoa(page+1) + more
 	}
-	return s.render(w, http.StatusOK, "worklist.html", s.page(r, p.Label, map[string]any{"List": p}))
+	return s.render(w, http.StatusOK, "worklist.html", httpkit.Page(r, p.Label, map[string]any{"List": p}))
 }
 
 func (s *Server) workHome(w http.ResponseWriter, r *http.Request) error {
@@ -289,7 +271,7 @@ func (s *Server) workHome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "work.html", s.page(r, "Workspace", map[string]any{
+	return s.render(w, http.StatusOK, "work.html", httpkit.Page(r, "Workspace", map[string]any{
 		"Rows": rows, "Total": total, "Duplicates": len(pairs)}))
 }
 

@@ -67,7 +67,7 @@ func (s *Server) showDuplicates(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	return s.render(w, status, "duplicates.html", s.page(r, "Possible duplicates", map[string]any{"Pairs": pairs, "Error": problem}))
+	return s.render(w, status, "duplicates.html", httpkit.Page(r, "Possible duplicates", map[string]any{"Pairs": pairs, "Error": problem}))
 }
 
 // workSettle merges or dismisses a pair. A merge keeps one incident and
@@ -114,7 +114,7 @@ func strictness(tlp string) int { return slices.Index(vocab.TLP.Values, tlp) }
 const maxUpload = 32 << 20
 
 func (s *Server) workImportForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "import.html", s.page(r, "Import a file", map[string]any{
+	return s.render(w, http.StatusOK, "import.html", httpkit.Page(r, "Import a file", map[string]any{
 		"Formats": importer.Formats, "Markings": vocab.TLP.Values, "TLP": trace.DefaultTLP, "Encoding": ""}))
 }
 
@@ -127,7 +127,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 	data := map[string]any{"Formats": importer.Formats, "Markings": vocab.TLP.Values, "Encoding": ""}
 	fail := func(status int, msg string) error {
 		data["Error"] = msg
-		return s.render(w, status, "import.html", s.page(r, "Import a file", data))
+		return s.render(w, status, "import.html", httpkit.Page(r, "Import a file", data))
 	}
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		return fail(http.StatusBadRequest, "The upload could not be read: is the file larger than 32 MB?")
@@ -182,7 +182,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data["Summary"], data["File"] = sum, name
-	return s.render(w, http.StatusOK, "import.html", s.page(r, "Import a file", data))
+	return s.render(w, http.StatusOK, "import.html", httpkit.Page(r, "Import a file", data))
 }
 
 var errDryRun = errors.New("dry run")
