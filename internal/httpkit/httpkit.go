@@ -26,6 +26,7 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
+	"github.com/harmtrace/harmtrace/internal/report"
 )
 
 // Layout holds the header and footer of the signed-in and public pages
@@ -52,8 +53,10 @@ func ParsePages(funcs template.FuncMap, files fs.FS, pattern string) (*template.
 // Funcs are the template functions every surface has.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
-		"join": strings.Join,
+		"date":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+		"join":       strings.Join,
+		"count":      func(n int) string { return report.Number(int64(n)) },
+		"duplicates": report.DuplicatesNote,
 	}
 }
 

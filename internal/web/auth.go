@@ -81,7 +81,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	email, password := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email"))), r.PostForm.Get("password")
 	fail := func(status int, msg string) error {
@@ -160,7 +160,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
-	entries, err := account.AuditLogOfTeam(r.Context(), s.store, viewer(r).TeamID, 200)
+	entries, err := account.AuditLogOfTeam(r.Context(), s.store, httpkit.User(r).TeamID, 200)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (s *Server) suggestionEndpoints() []httpkit.Endpoint {
 
 // newSuggestion checks and stores a suggestion of the request's viewer.
 func (s *Server) newSuggestion(r *http.Request, req suggestionRequest) (*suggest.Suggestion, error) {
-	ctx, v, u := r.Context(), *httpkit.AccessOf(r), viewer(r)
+	ctx, v, u := r.Context(), *httpkit.AccessOf(r), httpkit.User(r)
 	err := access.Check(ctx, s.store, v, access.Write, req.RecordID)
 	switch {
 	case errors.Is(err, access.ErrHidden):
@@ -120,7 +120,7 @@ func (s *Server) applied(ctx context.Context, sg *suggest.Suggestion) (any, erro
 // decide accepts or declines suggestion id for the request's viewer, who
 // must be allowed to write the record.
 func (s *Server) decide(r *http.Request, id, status, note string) (*suggest.Suggestion, error) {
-	ctx, u := r.Context(), viewer(r)
+	ctx, u := r.Context(), httpkit.User(r)
 	sg, err := suggest.Get(ctx, s.store, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, access.ErrHidden
@@ -160,7 +160,7 @@ func (s *Server) visibleSuggestions(r *http.Request) (decide, own []suggest.Sugg
 			decide = append(decide, sg)
 		}
 	}
-	own, err = suggest.By(r.Context(), s.store, viewer(r).ID)
+	own, err = suggest.By(r.Context(), s.store, httpkit.User(r).ID)
 	return decide, own, err
 }
 
@@ -222,11 +222,11 @@ func (s *Server) workSuggestions(w http.ResponseWriter, r *http.Request) error {
 // workSuggest stores a suggestion posted from the form a refused edit shows.
 func (s *Server) workSuggest(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	req := suggestionRequest{RecordID: r.PostForm.Get("record_id"), Reason: r.PostForm.Get("reason")}
 	if err := json.Unmarshal([]byte(r.PostForm.Get("fields")), &req.Fields); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	_, err := s.newSuggestion(r, req)
 	return s.workSuggestionDone(w, r, err, "Your suggestion was sent to the record's owners.")
@@ -234,11 +234,11 @@ func (s *Server) workSuggest(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) workDecide(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	status := map[string]string{"accept": suggest.Accepted, "decline": suggest.Declined}[r.PostForm.Get("decision")]
 	if status == "" {
-		return badRequest(errors.New("decision: accept or decline"))
+		return httpkit.BadRequest(errors.New("decision: accept or decline"))
 	}
 	_, err := s.decide(r, r.PathValue("id"), status, r.PostForm.Get("note"))
 	return s.workSuggestionDone(w, r, err, "The suggestion was "+status+".")
@@ -268,7 +268,7 @@ func (s *Server) workSuggestionDone(w http.ResponseWriter, r *http.Request, err 
 // form that sends the same changes as a suggestion to the record's owners.
 func (s *Server) offerSuggestion(w http.ResponseWriter, r *http.Request, refusal error, stored, edited any, reason string) error {
 	var changed map[string]json.RawMessage
-	if stored != nil && viewer(r).Allows("analyst") {
+	if stored != nil && httpkit.User(r).Allows("analyst") {
 		before, err := revision.Fields(stored)
 		if err != nil {
 			return err

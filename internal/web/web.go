@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/harmtrace/harmtrace/internal/casefile"
@@ -73,29 +72,11 @@ type Options struct {
 // Options (most callers need none).
 func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) {
 	pages, err := httpkit.ParsePages(template.FuncMap{
-		"number":      report.Number,
-		"count":       func(n int) string { return report.Number(int64(n)) },
-		"has":         slices.Contains[[]string],
-		"figure":      figure,
-		"figureText":  report.BoundsText,
-		"number64":    report.Number,
-		"duplicates":  report.DuplicatesNote,
-		"countryName": report.CountryName,
-		"deref":       func(p *int64) int64 { return *p },
-		"deref32":     func(p *int) int { return *p },
 		"label": func(f fieldState, option string) string {
 			if l, ok := f.Labels[option]; ok {
 				return l
 			}
 			return option
-		},
-		"iterate": func(n int) []struct{} { return make([]struct{}, n) },
-		"dict": func(kv ...any) map[string]any {
-			m := map[string]any{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				m[kv[i].(string)] = kv[i+1]
-			}
-			return m
 		},
 	}, templateFiles, "templates/*.html")
 	if err != nil {
@@ -166,20 +147,6 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// figure writes a harm range: "12,000", "1,000–5,000", "at least 1,000",
-// or "unknown".
-func figure(lo, hi *int64) string {
-	switch {
-	case lo == nil:
-		return "unknown"
-	case hi == nil:
-		return "at least " + report.Number(*lo)
-	case *lo == *hi:
-		return report.Number(*lo)
-	}
-	return report.Number(*lo) + "–" + report.Number(*hi)
-}
-
 // router is the server's ServeMux, which also remembers every pattern it
 // was given, so that a test can walk the whole route table (the access
 // matrix must cover every route).
@@ -204,19 +171,10 @@ func (s *Server) routes() *router {
 	mux := &router{mux: http.NewServeMux()}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.Handle("GET /{$}", s.handle(s.home))
-	mux.Handle("GET /incidents", s.handle(s.incidents))
-	mux.Handle("GET /incidents/{id}", s.handle(s.incident))
-	mux.Handle("GET /actors/{id}", s.handle(s.actor))
-	mux.Handle("GET /campaigns/{id}", s.handle(s.campaign))
-	mux.Handle("GET /countries/{cc}", s.handle(s.country))
-	mux.Handle("GET /download/{file}", s.handle(s.download))
 	mux.Handle("GET /sign-in", s.handle(s.signInForm))
 	mux.Handle("POST /sign-in", s.handle(s.signIn))
 	mux.Handle("POST /sign-out", s.handle(s.signOut))
 	mux.Handle("GET /admin/audit", s.require("admin", s.auditPage))
-	mux.Handle("GET /check-request", s.handle(s.checkForm))
-	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
 	s.routePublic(mux)
 	s.routeVictims(mux)
 	s.routePrevention(mux)

@@ -124,7 +124,7 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *records.F
 		return s.render(w, http.StatusOK, "form.html", httpkit.Page(r, p.Title, map[string]any{"Form": p}))
 	}
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	p.Fields = statesFromPost(f.Fields, r.PostForm)
 	p.Reason = strings.TrimSpace(r.PostForm.Get("reason"))
@@ -135,7 +135,7 @@ func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, f *records.F
 	}
 	if ok {
 		why := cmp.Or(p.Reason, "edited in the workspace")
-		err = s.store.Write(ctx, db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
+		err = s.store.Write(ctx, db.Author{Who: httpkit.User(r).Email, Why: why}, func(tx *db.Tx) error {
 			return f.Save(ctx, tx, r, rec)
 		})
 		if err == nil {
@@ -170,14 +170,14 @@ func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
 		return httpkit.NotFound(w, r, s.pages)
 	}
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	reason := strings.TrimSpace(r.PostForm.Get("reason"))
 	if r.PostForm.Get("confirm") != "yes" || reason == "" {
 		http.Redirect(w, r, "/work/"+f.Kind+"/"+id+"?delete=confirm", http.StatusSeeOther)
 		return nil
 	}
-	err = s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: reason}, func(tx *db.Tx) error {
+	err = s.store.Write(r.Context(), db.Author{Who: httpkit.User(r).Email, Why: reason}, func(tx *db.Tx) error {
 		return records.DeleteChecked(r.Context(), tx, r, id, f.Remove)
 	})
 	if access.IsRefusal(err) {
@@ -193,6 +193,9 @@ func (s *Server) workDelete(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
+
+// pageSize is how many records a page of a list shows.
+const pageSize = 50
 
 // listPage is the data of worklist.html: a page of records of one kind.
 type listPage struct {

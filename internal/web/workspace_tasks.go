@@ -77,7 +77,7 @@ func (s *Server) showDuplicates(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) workSettle(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	action, keep, other := r.PostForm.Get("action"), r.PostForm.Get("keep"), r.PostForm.Get("other")
 	a, errA := s.visibleIncident(ctx, r, keep)
@@ -94,7 +94,7 @@ func (s *Server) workSettle(w http.ResponseWriter, r *http.Request) error {
 			b.Title, b.TLP, a.TLP))
 	}
 	why := cmp.Or(strings.TrimSpace(r.PostForm.Get("reason")), action+" duplicate")
-	err := s.store.Write(ctx, db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
+	err := s.store.Write(ctx, db.Author{Who: httpkit.User(r).Email, Why: why}, func(tx *db.Tx) error {
 		if action == "merge" {
 			return interchange.MergeIncidents(ctx, tx, keep, other)
 		}
@@ -154,7 +154,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 			return fail(http.StatusUnprocessableEntity, name+": the format is not recognised; choose it.")
 		}
 	}
-	u := viewer(r)
+	u := httpkit.User(r)
 	sum := interchange.NewSummary()
 	// Decode before the transaction, which then only writes: the store has
 	// one writer, and parsing a large file inside held every other write.

@@ -1,4 +1,4 @@
-package web
+package public
 
 import (
 	"errors"
@@ -71,7 +71,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range rep.ByCountry {
 		counts[b.Key] = b.Incidents
 	}
-	p := homePage{Viewer: viewer(r), Title: "Dashboard", Report: rep, Filter: f, Links: linksOf(f), Options: options(), Figures: rep.Figures(),
+	p := homePage{Viewer: httpkit.User(r), Title: "Dashboard", Report: rep, Filter: f, Links: linksOf(f), Options: options(), Figures: rep.Figures(),
 		Timeline:       chart.Columns("Incidents per year", timeline, number),
 		PeopleTimeline: chart.Columns("People affected per year (at least)", people, number),
 		Map:            chart.WorldMap("Incidents by victim country", counts, func(cc string) string { return "/countries/" + cc }),
@@ -82,7 +82,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		Groups:         chart.Bars("Incidents by vulnerable group of the victims", bars(rep.ByGroup, 12), number),
 		AttackedAgain:  again,
 	}
-	if s.opts.Cases != nil {
+	if s.countReports {
 		counts, err := casefile.CountGroups(r.Context(), s.store)
 		if err != nil {
 			return err
@@ -159,7 +159,7 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
-	p := incidentsPage{Viewer: viewer(r), Title: "Incidents", Filter: f, Links: linksOf(f), Rows: rows, Total: total, Page: page, Options: options()}
+	p := incidentsPage{Viewer: httpkit.User(r), Title: "Incidents", Filter: f, Links: linksOf(f), Rows: rows, Total: total, Page: page, Options: options()}
 	if page > 1 {
 		p.Prev = p.Links.Page(page - 1)
 	}
@@ -199,7 +199,7 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 		return httpkit.NotFound(w, r, s.pages)
 	}
 	in := &view.Incidents[0]
-	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms,
+	p := incidentPage{Viewer: httpkit.User(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms,
 		Figures: report.IncidentFigures(view.Harms)}
 	orgs := map[string]*trace.Organisation{}
 	for i := range view.Organisations {
@@ -229,7 +229,7 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	if p.Revisions, err = revision.List(ctx, s.store, in.ID); err != nil {
 		return err
 	}
-	if viewer(r) == nil {
+	if httpkit.User(r) == nil {
 		p.Revisions = revision.ForPublic(p.Revisions)
 	}
 	return s.render(w, http.StatusOK, "incident.html", p)
@@ -259,7 +259,7 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, 
 		return err
 	}
 	p.Links = linksOf(f)
-	p.Viewer = viewer(r)
+	p.Viewer = httpkit.User(r)
 	return s.render(w, http.StatusOK, "subject.html", p)
 }
 
