@@ -1,12 +1,12 @@
 // Package httpkit is the HTTP plumbing every web surface of harmtrace
 // shares, so that it exists once: handlers that return errors and one
-// place that answers them, buffered template rendering on one layout, JSON
-// answers, who the viewer is and what they may see, the limiter of failed
+// place that answers them, buffered template rendering on one layout and
+// one error page, JSON answers and the API's route entries, who the viewer
+// is and what they may see, the one role check, the limiter of failed
 // attempts, and values kept until the store changes (cache.go). The
-// surfaces themselves (internal/web for the public pages, workspace and
-// API; internal/taxii; internal/victim for the victims' pages;
-// internal/casework for cases; …) each register their own routes on a
-// Router.
+// surfaces themselves (internal/public, internal/workspace, internal/api,
+// internal/taxii, internal/victim, internal/casework, …) each register
+// their own routes on a Router; internal/web puts them together.
 package httpkit
 
 import (

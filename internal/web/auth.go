@@ -60,7 +60,7 @@ func unauthenticated(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Add("WWW-Authenticate", `Bearer realm="harmtrace", error="invalid_token"`)
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		_ = writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: msg})
+		_ = httpkit.WriteJSON(w, http.StatusUnauthorized, httpkit.APIError{Code: "unauthenticated", Message: msg})
 		return
 	}
 	http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/taxii"
 )
 
@@ -22,7 +23,7 @@ func refuseBadBytes(next http.Handler) http.Handler {
 			msg := problem + " holds a NUL byte or bytes that are not UTF-8"
 			switch {
 			case strings.HasPrefix(r.URL.Path, "/api/"):
-				_ = writeJSON(w, http.StatusBadRequest, apiError{Code: "bad_request", Message: "bad request: " + msg})
+				_ = httpkit.WriteJSON(w, http.StatusBadRequest, httpkit.APIError{Code: "bad_request", Message: "bad request: " + msg})
 			case strings.HasPrefix(r.URL.Path, "/taxii2/"):
 				_ = taxii.Error(w, http.StatusBadRequest, "Bad request", msg)
 			default:

@@ -1,7 +1,12 @@
-// Package web serves harmtrace over HTTP: the health check, the public
-// pages, the cooperation-request check and its JSON API. Handlers return
-// errors; one place logs them and renders a safe message, so internal
-// detail never reaches a visitor.
+// Package web serves harmtrace over HTTP: it is where the surfaces meet.
+// New builds the server: the health check, the style sheet, signing in and
+// who sends a request (auth.go), and every surface, each in a package of
+// its own on the shared plumbing of internal/httpkit: the public pages
+// (internal/public), the workspace (internal/workspace), the JSON API
+// (internal/api), TAXII (internal/taxii), the victims' pages, cases,
+// evidence and prevention. Server.routes registers them all on one router,
+// which remembers every pattern (Routes), so the tests that walk every
+// route cover them all.
 package web
 
 import (
@@ -71,14 +76,7 @@ type Options struct {
 // New returns the HTTP handler of harmtrace; opts, when given, is one
 // Options (most callers need none).
 func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) {
-	pages, err := httpkit.ParsePages(template.FuncMap{
-		"label": func(f fieldState, option string) string {
-			if l, ok := f.Labels[option]; ok {
-				return l
-			}
-			return option
-		},
-	}, templateFiles, "templates/*.html")
+	pages, err := httpkit.ParsePages(nil, templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -111,13 +109,6 @@ func (s *Server) handle(h func(w http.ResponseWriter, r *http.Request) error) ht
 // render executes a page template (httpkit.Render).
 func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
 	return httpkit.Render(w, s.pages, status, name, data)
-}
-
-// apiError is the JSON body of every API error.
-type apiError = httpkit.APIError
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	return httpkit.WriteJSON(w, status, v)
 }
 
 // healthz answers 200 once the store is open, migrated and answering.
@@ -178,8 +169,8 @@ func (s *Server) routes() *router {
 	s.routePublic(mux)
 	s.routeVictims(mux)
 	s.routePrevention(mux)
-	s.routeAPI(mux)
-	s.routeWorkspace(mux)
+	suggestions := s.routeWorkspace(mux)
+	s.routeAPI(mux, suggestions)
 	taxii.New(s.log, s.store, s.index).Routes(mux)
 	return mux
 }

@@ -1,4 +1,4 @@
-package web
+package workspace
 
 import (
 	"net/http"

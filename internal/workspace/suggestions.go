@@ -1,4 +1,4 @@
-package web
+package workspace
 
 import (
 	"bytes"
@@ -45,7 +45,9 @@ type suggestionList struct {
 	Items []suggest.Suggestion `json:"items"`
 }
 
-func (s *Server) suggestionEndpoints() []httpkit.Endpoint {
+// Endpoints are the suggestions' API, for the API's route table
+// (internal/api), which registers them behind their role.
+func (s *Server) Endpoints() []httpkit.Endpoint {
 	return []httpkit.Endpoint{
 		{Method: "POST", Path: "/api/v1/suggestions", Role: "analyst", Request: suggestionRequest{}, Response: suggest.Suggestion{},
 			Status: http.StatusCreated, Handler: s.apiSuggest,
@@ -61,7 +63,7 @@ func (s *Server) suggestionEndpoints() []httpkit.Endpoint {
 
 // newSuggestion checks and stores a suggestion of the request's viewer.
 func (s *Server) newSuggestion(r *http.Request, req suggestionRequest) (*suggest.Suggestion, error) {
-	ctx, v, u := r.Context(), *httpkit.AccessOf(r), httpkit.User(r)
+	ctx, v, u := r.Context(), httpkit.Access(r), httpkit.User(r)
 	err := access.Check(ctx, s.store, v, access.Write, req.RecordID)
 	switch {
 	case errors.Is(err, access.ErrHidden):
@@ -172,17 +174,17 @@ func (s *Server) suggestionAnswer(w http.ResponseWriter, r *http.Request, sg *su
 	case access.IsRefusal(err):
 		return httpkit.Refused(w, r, s.pages, err)
 	case validate.Fields(err) != nil:
-		return writeJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_suggestion", Message: "the suggestion is not valid", Fields: validate.Fields(err)})
+		return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_suggestion", Message: "the suggestion is not valid", Fields: validate.Fields(err)})
 	case err != nil:
 		return err
 	}
-	return writeJSON(w, status, sg)
+	return httpkit.WriteJSON(w, status, sg)
 }
 
 func (s *Server) apiSuggest(w http.ResponseWriter, r *http.Request) error {
 	var req suggestionRequest
 	if err := httpkit.DecodeJSON(w, r, &req); err != nil {
-		return writeJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
+		return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
 	}
 	sg, err := s.newSuggestion(r, req)
 	return s.suggestionAnswer(w, r, sg, err, http.StatusCreated)
@@ -193,7 +195,7 @@ func (s *Server) apiSuggestions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, suggestionList{Items: append(append([]suggest.Suggestion{}, decide...), own...)})
+	return httpkit.WriteJSON(w, http.StatusOK, suggestionList{Items: append(append([]suggest.Suggestion{}, decide...), own...)})
 }
 
 func (s *Server) apiDecide(status string) func(w http.ResponseWriter, r *http.Request) error {
@@ -201,7 +203,7 @@ func (s *Server) apiDecide(status string) func(w http.ResponseWriter, r *http.Re
 		var req decisionRequest
 		if r.ContentLength != 0 {
 			if err := httpkit.DecodeJSON(w, r, &req); err != nil {
-				return writeJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
+				return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
 			}
 		}
 		sg, err := s.decide(r, r.PathValue("id"), status, req.Note)
