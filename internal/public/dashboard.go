@@ -264,7 +264,7 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, 
 }
 
 func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
-	if ok, err := access.MayRead(r.Context(), s.store, *httpkit.AccessOf(r), r.PathValue("id")); err != nil || !ok {
+	if ok, err := access.MayRead(r.Context(), s.store, httpkit.Access(r), r.PathValue("id")); err != nil || !ok {
 		if err != nil {
 			return err
 		}
@@ -281,7 +281,7 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
-	if ok, err := access.MayRead(r.Context(), s.store, *httpkit.AccessOf(r), r.PathValue("id")); err != nil || !ok {
+	if ok, err := access.MayRead(r.Context(), s.store, httpkit.Access(r), r.PathValue("id")); err != nil || !ok {
 		if err != nil {
 			return err
 		}

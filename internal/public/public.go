@@ -113,7 +113,7 @@ const actorsPerPage = 100
 // actors lists the actors the viewer may read, those named in the
 // viewer's incidents first.
 func (s *Server) actors(w http.ResponseWriter, r *http.Request) error {
-	v := *httpkit.AccessOf(r)
+	v := httpkit.Access(r)
 	search := r.URL.Query().Get("q")
 	sel := trace.Selection{Search: search, Limit: 5000}
 	sel.Where, sel.Args = v.ConditionOf(access.Actor, "t")

@@ -16,13 +16,13 @@ import (
 )
 
 // The workspace and the API save and delete records only through
-// writeChecked (Form.Save) and DeleteChecked, which ask internal/access: the stored
-// record must be one the viewer may write (else a Refusal, 403 with its
-// reason, or the answer a missing record gets); a new record belongs to
-// the viewer's team; a reference to a record the viewer may not read is
-// answered like one to a missing record; a harm or an attribution needs
-// the right to write its incident or campaign; and a marking that would
-// hide the record from the one who saves it is refused.
+// writeChecked (Form.Save) and DeleteChecked, which ask internal/access:
+// the stored record must be one the viewer may write (else a Refusal, 403
+// with its reason, or the answer a missing record gets); a new record
+// belongs to the viewer's team; a reference to a record the viewer may not
+// read is answered like one to a missing record; a harm or an attribution
+// needs the right to write its incident or campaign; and a marking that
+// would hide the record from the one who saves it is refused.
 
 // markingOf returns the marking of a record of any kind.
 func markingOf(rec any) *access.Marking {
@@ -105,7 +105,7 @@ func referencesOf(rec any) []reference {
 // references it holds to records the viewer may not read stay, and only
 // those may remain unreadable.
 func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored any, save func() error) error {
-	v := *httpkit.AccessOf(r)
+	v := httpkit.Access(r)
 	m := markingOf(rec)
 	isNew := true
 	if id := ID(rec); id != "" {
@@ -175,7 +175,7 @@ func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored a
 
 // DeleteChecked deletes the record id after asking access.
 func DeleteChecked(ctx context.Context, tx *db.Tx, r *http.Request, id string, remove func(context.Context, *db.Tx, string) error) error {
-	if err := access.Check(ctx, tx, *httpkit.AccessOf(r), access.Write, id); err != nil {
+	if err := access.Check(ctx, tx, httpkit.Access(r), access.Write, id); err != nil {
 		return err
 	}
 	return remove(ctx, tx, id)

@@ -66,9 +66,6 @@ func unauthenticated(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)
 }
 
-// viewer returns the signed-in user, or nil.
-func viewer(r *http.Request) *account.User { return httpkit.User(r) }
-
 // require wraps h in the one role check (httpkit.Require) on the
 // server's pages.
 func (s *Server) require(role string, h httpkit.HandlerFunc) http.Handler {

@@ -3,9 +3,12 @@ package workspace
 import (
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/records"
+	"github.com/harmtrace/harmtrace/internal/revision"
 )
 
 // History follows the record: whoever may read a record may read its
@@ -35,4 +38,28 @@ func (s *Server) workHistory(w http.ResponseWriter, r *http.Request) error {
 	}
 	slices.SortStableFunc(entries, func(a, b historyEntry) int { return b.Time.Compare(a.Time) })
 	return s.render(w, http.StatusOK, "history.html", httpkit.Page(r, "History", map[string]any{"ID": id, "Entries": entries}))
+}
+
+// historyEntry is a revision of the record or of one of its harms and
+// attributions, shown with its changes.
+type historyEntry struct {
+	revision.Revision
+	Changes []change
+}
+
+type change struct{ Field, Old, New string }
+
+// shownJSON writes a field's JSON value for people: strings unquoted,
+// null as a dash.
+func shownJSON(raw []byte) string {
+	s := string(raw)
+	switch {
+	case s == "" || s == "null":
+		return "—"
+	case strings.HasPrefix(s, `"`):
+		if u, err := strconv.Unquote(s); err == nil {
+			return u
+		}
+	}
+	return s
 }

@@ -130,7 +130,7 @@ func (s *Server) decide(r *http.Request, id, status, note string) (*suggest.Sugg
 	if err != nil {
 		return nil, err
 	}
-	if err := access.Check(ctx, s.store, *httpkit.AccessOf(r), access.Write, sg.RecordID); err != nil {
+	if err := access.Check(ctx, s.store, httpkit.Access(r), access.Write, sg.RecordID); err != nil {
 		return nil, err
 	}
 	why := fmt.Sprintf("%s suggestion %s by %s: %s", status, sg.ID, sg.Author, sg.Reason)
@@ -158,7 +158,7 @@ func (s *Server) visibleSuggestions(r *http.Request) (decide, own []suggest.Sugg
 		return nil, nil, err
 	}
 	for _, sg := range open {
-		if access.Check(r.Context(), s.store, *httpkit.AccessOf(r), access.Write, sg.RecordID) == nil {
+		if access.Check(r.Context(), s.store, httpkit.Access(r), access.Write, sg.RecordID) == nil {
 			decide = append(decide, sg)
 		}
 	}

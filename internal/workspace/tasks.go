@@ -51,7 +51,7 @@ func (s *Server) visiblePairs(ctx context.Context, r *http.Request, status strin
 
 // visibleIncident returns the incident when the viewer may see it, else nil.
 func (s *Server) visibleIncident(ctx context.Context, r *http.Request, id string) (*trace.Incident, error) {
-	ok, err := report.Visible(ctx, s.store, *httpkit.AccessOf(r), id)
+	ok, err := report.Visible(ctx, s.store, httpkit.Access(r), id)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fail(http.StatusUnprocessableEntity, err.Error()+" — nothing was imported.")
 	}
-	doc.Guard = &interchange.Guard{Viewer: *httpkit.AccessOf(r), Owner: u.TeamID}
+	doc.Guard = &interchange.Guard{Viewer: httpkit.Access(r), Owner: u.TeamID}
 	err = s.store.Write(ctx, db.Author{Who: u.Email, Why: cmp.Or(strings.TrimSpace(r.FormValue("reason")), "upload "+name)}, func(tx *db.Tx) error {
 		if err := interchange.Write(ctx, tx, name, doc, sum, nil); err != nil {
 			return err

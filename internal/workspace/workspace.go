@@ -12,7 +12,6 @@ import (
 	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/records"
 	"github.com/harmtrace/harmtrace/internal/report"
-	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/validate"
 )
@@ -239,28 +238,4 @@ func (s *Server) workHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, http.StatusOK, "work.html", httpkit.Page(r, "Workspace", map[string]any{
 		"Rows": rows, "Total": total, "Duplicates": len(pairs)}))
-}
-
-// historyEntry is a revision of the record or of one of its harms and
-// attributions, shown with its changes.
-type historyEntry struct {
-	revision.Revision
-	Changes []change
-}
-
-type change struct{ Field, Old, New string }
-
-// shownJSON writes a field's JSON value for people: strings unquoted,
-// null as a dash.
-func shownJSON(raw []byte) string {
-	s := string(raw)
-	switch {
-	case s == "" || s == "null":
-		return "—"
-	case strings.HasPrefix(s, `"`):
-		if u, err := strconv.Unquote(s); err == nil {
-			return u
-		}
-	}
-	return s
 }
