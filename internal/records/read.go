@@ -43,11 +43,12 @@ func ListSelection(kind string, v access.Viewer, sel trace.Selection) trace.Sele
 var kindOfList = map[string]access.Kind{"organisations": access.Organisation, "sources": access.Source,
 	"actors": access.Actor, "campaigns": access.Campaign}
 
-// IncidentView is what the request's viewer may read of one incident: the incident
-// with its harms, attributions, victims, sources, actors and campaign, each
-// by its own marking, with references to the rest dropped and its hidden
-// victims counted as undisclosed (interchange.Load's redaction, the same as
-// every download's); nil when the viewer may not read the incident.
+// IncidentView is what the request's viewer may read of one incident (the
+// incident's page and the API's GET): the incident with its harms,
+// attributions, victims, sources, actors and campaign, each by its own
+// marking, with references to the rest dropped and its hidden victims
+// counted as undisclosed (interchange.Load's redaction, the same as every
+// download's); nil when the viewer may not read the incident.
 func IncidentView(r *http.Request, q db.Querier, id string) (*interchange.Document, error) {
 	ok, err := access.MayRead(r.Context(), q, httpkit.Access(r), id)
 	if err != nil || !ok {

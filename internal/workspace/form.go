@@ -19,7 +19,7 @@ import (
 )
 
 // A form edits one kind of record in the analysts' workspace. Each kind is
-// a table of fields (internal/records); one template draws every form and the
+// a table of fields (records.Forms); one template draws every form and the
 // functions here carry values between the form and the record through the
 // record's JSON form. The record's own Validate then judges it, so the
 // workspace, the API and the importers refuse the same records with the
