@@ -1,10 +1,12 @@
 // Package httpkit is the HTTP plumbing every web surface of harmtrace
 // shares, so that it exists once: handlers that return errors and one
-// place that answers them, buffered template rendering on one layout, JSON
-// answers, who the viewer is, and the limiter of failed attempts. The
-// surfaces themselves (internal/web for the public pages, workspace, API
-// and TAXII; internal/victim for the victims' pages; internal/casework for
-// cases) each register their own routes on a Router.
+// place that answers them, buffered template rendering on one layout and
+// one error page, JSON answers and the API's route entries, who the viewer
+// is and what they may see, the one role check, the limiter of failed
+// attempts, and values kept until the store changes (cache.go). The
+// surfaces themselves (internal/public, internal/workspace, internal/api,
+// internal/taxii, internal/victim, internal/casework, …) each register
+// their own routes on a Router; internal/web puts them together.
 package httpkit
 
 import (
@@ -14,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,22 +26,37 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
+	"github.com/harmtrace/harmtrace/internal/report"
 )
 
 // Layout holds the header and footer of the signed-in and public pages
-// (templates/layout.html), which every surface's templates use.
+// (templates/layout.html), which every surface's templates use, and the
+// error page of the surfaces that have no error page of their own
+// (templates/error.html, ParsePages).
 //
-//go:embed templates/layout.html
+//go:embed templates/layout.html templates/error.html
 var Layout embed.FS
 
 // LayoutPattern names the layout in Layout, for template.ParseFS.
 const LayoutPattern = "templates/layout.html"
 
+// ParsePages parses a surface's page templates (pattern in files) on the
+// layout and the error page, with Funcs and the surface's own funcs.
+func ParsePages(funcs template.FuncMap, files fs.FS, pattern string) (*template.Template, error) {
+	pages, err := template.New("").Funcs(Funcs()).Funcs(funcs).ParseFS(Layout, LayoutPattern, "templates/error.html")
+	if err != nil {
+		return nil, err
+	}
+	return pages.ParseFS(files, pattern)
+}
+
 // Funcs are the template functions every surface has.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
-		"join": strings.Join,
+		"date":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+		"join":       strings.Join,
+		"count":      func(n int) string { return report.Number(int64(n)) },
+		"duplicates": report.DuplicatesNote,
 	}
 }
 

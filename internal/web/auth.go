@@ -11,9 +11,8 @@ import (
 	"github.com/harmtrace/harmtrace/internal/account"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
+	"github.com/harmtrace/harmtrace/internal/taxii"
 )
-
-const sessionCookie = "harmtrace_session"
 
 // withViewer finds who sends a request — a session cookie, or an API
 // token as a bearer token or a Basic password — and puts the user (nil for
@@ -31,7 +30,7 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 		}
 		if sentToken {
 			u, err = account.TokenUser(r.Context(), s.store, strings.TrimSpace(token))
-		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+		} else if c, cerr := r.Cookie(httpkit.SessionCookie); cerr == nil {
 			u, err = account.SessionUser(r.Context(), s.store, c.Value, time.Now())
 		}
 		if err != nil {
@@ -55,53 +54,35 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 // and TAXII with a JSON body and a stable code, pages with plain text.
 func unauthenticated(w http.ResponseWriter, r *http.Request) {
 	const msg = "the bearer token or Basic password is not a valid API token"
-	w.Header().Add("WWW-Authenticate", `Bearer realm="harmtrace", error="invalid_token"`)
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/api/"):
-		_ = writeJSON(w, http.StatusUnauthorized, apiError{Code: "unauthenticated", Message: msg})
-	case strings.HasPrefix(r.URL.Path, "/taxii2/"):
-		// TAXII clients that speak only Basic send the token as password.
-		w.Header().Add("WWW-Authenticate", `Basic realm="harmtrace", charset="UTF-8"`)
-		_ = writeTAXII(w, http.StatusUnauthorized, map[string]any{"title": "Unauthorized", "description": msg,
-			"http_status": "401", "code": "unauthenticated"})
-	default:
-		http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)
+	if strings.HasPrefix(r.URL.Path, "/taxii2/") {
+		_ = taxii.Unauthorized(w, msg)
+		return
 	}
+	w.Header().Add("WWW-Authenticate", `Bearer realm="harmtrace", error="invalid_token"`)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		_ = httpkit.WriteJSON(w, http.StatusUnauthorized, httpkit.APIError{Code: "unauthenticated", Message: msg})
+		return
+	}
+	http.Error(w, "Unauthorized: "+msg+".", http.StatusUnauthorized)
 }
 
-// viewer returns the signed-in user, or nil.
-func viewer(r *http.Request) *account.User { return httpkit.User(r) }
-
-// require is the one place where roles are checked: a page or endpoint
-// that needs at least role answers 401 to the public and 403 to a user
-// whose role is lower.
-func (s *Server) require(role string, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		u := viewer(r)
-		switch {
-		case u == nil:
-			return httpkit.SignInFirst(w, r)
-		case !u.Allows(role):
-			if strings.HasPrefix(r.URL.Path, "/api/") {
-				return writeJSON(w, http.StatusForbidden, apiError{Code: "forbidden", Message: "your role does not allow this"})
-			}
-			return s.render(w, http.StatusForbidden, "error.html", s.page(r, "Forbidden", map[string]any{"Message": "Your role does not allow this."}))
-		}
-		return h(w, r)
-	})
+// require wraps h in the one role check (httpkit.Require) on the
+// server's pages.
+func (s *Server) require(role string, h httpkit.HandlerFunc) http.Handler {
+	return s.handle(httpkit.Require(s.pages, role, h))
 }
 
 func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "signin.html", s.page(r, "Sign in", map[string]any{"Next": r.URL.Query().Get("next")}))
+	return s.render(w, http.StatusOK, "signin.html", httpkit.Page(r, "Sign in", map[string]any{"Next": r.URL.Query().Get("next")}))
 }
 
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	email, password := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email"))), r.PostForm.Get("password")
 	fail := func(status int, msg string) error {
-		return s.render(w, status, "signin.html", s.page(r, "Sign in", map[string]any{"Error": msg, "Email": email}))
+		return s.render(w, status, "signin.html", httpkit.Page(r, "Sign in", map[string]any{"Error": msg, "Email": email}))
 	}
 	if len(email) > account.MaxEmail {
 		// No account has such an email: refuse it before it is counted,
@@ -133,7 +114,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.secureCookies(r),
+	http.SetCookie(w, &http.Cookie{Name: httpkit.SessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.secureCookies(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(account.SessionTTL.Seconds())})
 	next := r.PostForm.Get("next")
 	if !localPath(next) {
@@ -163,29 +144,22 @@ func localPath(next string) bool {
 func (s *Server) secureCookies(r *http.Request) bool { return r.TLS != nil || s.opts.SecureCookies }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(httpkit.SessionCookie); err == nil {
 		if err := s.store.Write(r.Context(), db.Author{Who: "web", Why: "sign out"}, func(tx *db.Tx) error {
 			return account.EndSession(r.Context(), tx, c.Value)
 		}); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secureCookies(r), MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: httpkit.SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secureCookies(r), MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
-	entries, err := account.AuditLogOfTeam(r.Context(), s.store, viewer(r).TeamID, 200)
+	entries, err := account.AuditLogOfTeam(r.Context(), s.store, httpkit.User(r).TeamID, 200)
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "audit.html", s.page(r, "Audit log", map[string]any{"Entries": entries}))
-}
-
-// page gathers what every page's layout needs with the page's own data.
-func (s *Server) page(r *http.Request, title string, data map[string]any) map[string]any {
-	data["Title"] = title
-	data["Viewer"] = viewer(r)
-	return data
+	return s.render(w, http.StatusOK, "audit.html", httpkit.Page(r, "Audit log", map[string]any{"Entries": entries}))
 }

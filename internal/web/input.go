@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/harmtrace/harmtrace/internal/httpkit"
+	"github.com/harmtrace/harmtrace/internal/taxii"
 )
 
 // refuseBadBytes answers 400 to a request whose path or query parameters
@@ -20,9 +23,9 @@ func refuseBadBytes(next http.Handler) http.Handler {
 			msg := problem + " holds a NUL byte or bytes that are not UTF-8"
 			switch {
 			case strings.HasPrefix(r.URL.Path, "/api/"):
-				_ = writeJSON(w, http.StatusBadRequest, apiError{Code: "bad_request", Message: "bad request: " + msg})
+				_ = httpkit.WriteJSON(w, http.StatusBadRequest, httpkit.APIError{Code: "bad_request", Message: "bad request: " + msg})
 			case strings.HasPrefix(r.URL.Path, "/taxii2/"):
-				_ = taxiiError(w, http.StatusBadRequest, "Bad request", msg)
+				_ = taxii.Error(w, http.StatusBadRequest, "Bad request", msg)
 			default:
 				http.Error(w, "Bad request: "+msg+".", http.StatusBadRequest)
 			}

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 )
 
 // privatePaths are the pages whose every answer is someone's own: the
@@ -17,7 +19,7 @@ var privatePaths = []string{"/work", "/history", "/admin", "/sign-in", "/report"
 // and every answer of privatePaths, whoever asks.
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, cookieErr := r.Cookie(sessionCookie)
+		_, cookieErr := r.Cookie(httpkit.SessionCookie)
 		private := cookieErr == nil || r.Header.Get("Authorization") != ""
 		for _, p := range privatePaths {
 			if r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/") {

@@ -1,7 +1,12 @@
-// Package web serves harmtrace over HTTP: the health check, the public
-// pages, the cooperation-request check and its JSON API. Handlers return
-// errors; one place logs them and renders a safe message, so internal
-// detail never reaches a visitor.
+// Package web serves harmtrace over HTTP: it is where the surfaces meet.
+// New builds the server: the health check, the style sheet, signing in and
+// who sends a request (auth.go), and every surface, each in a package of
+// its own on the shared plumbing of internal/httpkit: the public pages
+// (internal/public), the workspace (internal/workspace), the JSON API
+// (internal/api), TAXII (internal/taxii), the victims' pages, cases,
+// evidence and prevention. Server.routes registers them all on one router,
+// which remembers every pattern (Routes), so the tests that walk every
+// route cover them all.
 package web
 
 import (
@@ -11,15 +16,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
-	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/casefile"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/evidence"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/taxii"
 )
 
 var (
@@ -36,10 +40,8 @@ type Server struct {
 	pages  *template.Template
 	limits *httpkit.Limiter
 	opts   Options
-	// reports and collections keep what they computed until the store
-	// changes (cache.go).
-	reports     *untilChange[string, *report.Report]
-	collections *untilChange[access.Viewer, []stixObject]
+	// reports keeps the figures of each filter until the store changes.
+	reports *httpkit.Reports
 	// index answers filters and lists (report.Index).
 	index *report.Index
 }
@@ -74,35 +76,7 @@ type Options struct {
 // New returns the HTTP handler of harmtrace; opts, when given, is one
 // Options (most callers need none).
 func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) {
-	pages, err := template.New("").Funcs(httpkit.Funcs()).Funcs(template.FuncMap{
-		"number":      report.Number,
-		"count":       func(n int) string { return report.Number(int64(n)) },
-		"has":         slices.Contains[[]string],
-		"figure":      figure,
-		"figureText":  report.BoundsText,
-		"number64":    report.Number,
-		"duplicates":  report.DuplicatesNote,
-		"countryName": report.CountryName,
-		"deref":       func(p *int64) int64 { return *p },
-		"deref32":     func(p *int) int { return *p },
-		"label": func(f fieldState, option string) string {
-			if l, ok := f.Labels[option]; ok {
-				return l
-			}
-			return option
-		},
-		"iterate": func(n int) []struct{} { return make([]struct{}, n) },
-		"dict": func(kv ...any) map[string]any {
-			m := map[string]any{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				m[kv[i].(string)] = kv[i+1]
-			}
-			return m
-		},
-	}).ParseFS(httpkit.Layout, httpkit.LayoutPattern)
-	if err == nil {
-		pages, err = pages.ParseFS(templateFiles, "templates/*.html")
-	}
+	pages, err := httpkit.ParsePages(nil, templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +90,7 @@ func New(store *db.DB, log *slog.Logger, opts ...Options) (http.Handler, error) 
 		}
 	}
 	s := &Server{store: store, log: log, pages: pages, opts: o, limits: httpkit.NewLimiter(httpkit.LimitKeys), index: o.Index,
-		reports: &untilChange[string, *report.Report]{size: 512}, collections: &untilChange[access.Viewer, []stixObject]{size: 64}}
+		reports: httpkit.NewReports(store, o.Index)}
 	if o.SharedLimits != nil && store.Dialect() == db.Postgres {
 		s.limits.Share(store, "sign-in", o.SharedLimits)
 	}
@@ -135,13 +109,6 @@ func (s *Server) handle(h func(w http.ResponseWriter, r *http.Request) error) ht
 // render executes a page template (httpkit.Render).
 func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
 	return httpkit.Render(w, s.pages, status, name, data)
-}
-
-// apiError is the JSON body of every API error.
-type apiError = httpkit.APIError
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	return httpkit.WriteJSON(w, status, v)
 }
 
 // healthz answers 200 once the store is open, migrated and answering.
@@ -171,20 +138,6 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// figure writes a harm range: "12,000", "1,000–5,000", "at least 1,000",
-// or "unknown".
-func figure(lo, hi *int64) string {
-	switch {
-	case lo == nil:
-		return "unknown"
-	case hi == nil:
-		return "at least " + report.Number(*lo)
-	case *lo == *hi:
-		return report.Number(*lo)
-	}
-	return report.Number(*lo) + "–" + report.Number(*hi)
-}
-
 // router is the server's ServeMux, which also remembers every pattern it
 // was given, so that a test can walk the whole route table (the access
 // matrix must cover every route).
@@ -209,26 +162,16 @@ func (s *Server) routes() *router {
 	mux := &router{mux: http.NewServeMux()}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.Handle("GET /{$}", s.handle(s.home))
-	mux.Handle("GET /incidents", s.handle(s.incidents))
-	mux.Handle("GET /incidents/{id}", s.handle(s.incident))
-	mux.Handle("GET /actors/{id}", s.handle(s.actor))
-	mux.Handle("GET /campaigns/{id}", s.handle(s.campaign))
-	mux.Handle("GET /countries/{cc}", s.handle(s.country))
-	mux.Handle("GET /download/{file}", s.handle(s.download))
 	mux.Handle("GET /sign-in", s.handle(s.signInForm))
 	mux.Handle("POST /sign-in", s.handle(s.signIn))
 	mux.Handle("POST /sign-out", s.handle(s.signOut))
 	mux.Handle("GET /admin/audit", s.require("admin", s.auditPage))
-	mux.Handle("GET /check-request", s.handle(s.checkForm))
-	mux.Handle("POST /check-request", s.handle(s.checkSubmit))
-	mux.Handle("GET /api", s.handle(s.apiDocs))
 	s.routePublic(mux)
 	s.routeVictims(mux)
 	s.routePrevention(mux)
-	s.routeAPI(mux)
-	s.routeWorkspace(mux)
-	s.routeTAXII(mux)
+	suggestions := s.routeWorkspace(mux)
+	s.routeAPI(mux, suggestions)
+	taxii.New(s.log, s.store, s.index).Routes(mux)
 	return mux
 }
 

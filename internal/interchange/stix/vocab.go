@@ -2,6 +2,10 @@
 // mapping is documented in docs/formats.md.
 package stix
 
+// MediaType is the media type of a STIX 2.1 bundle or object, as a
+// download and TAXII serve it.
+const MediaType = "application/stix+json;version=2.1"
+
 // Extension ids: the STIX Incident Core Extension (draft 2.0) and
 // harmtrace's own property extension, which carries what neither STIX nor
 // the Incident Core Extension can say (harm to people, partial dates,

@@ -1,4 +1,4 @@
-package web
+package public
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/casefile"
+	"github.com/harmtrace/harmtrace/internal/records"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/account"
@@ -25,37 +26,6 @@ import (
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
-
-// access is what the request's viewer may see (internal/access): the
-// public sees TLP:CLEAR only.
-func accessOf(r *http.Request) *access.Viewer {
-	v := httpkit.Access(r)
-	return &v
-}
-
-// exportScope is what a download may hold: what the viewer may read, and
-// for the public only what is marked clear.
-func exportScope(r *http.Request) interchange.Scope {
-	return interchange.Scope{Viewer: *accessOf(r), MaxTLP: exportTLP(r)}
-}
-
-// exportTLP is the marking limit for writing a download: clear for the
-// public; signed-in viewers' downloads are limited by accessOf instead.
-func exportTLP(r *http.Request) string {
-	if viewer(r) == nil {
-		return "clear"
-	}
-	return ""
-}
-
-// filterOf reads the dashboard's filter from the query string, limited to
-// what the viewer may see.
-func filterOf(r *http.Request) report.Filter {
-	q := r.URL.Query()
-	return report.Filter{Sector: q.Get("sector"), Country: strings.ToUpper(q.Get("country")), AttackType: q.Get("attack_type"),
-		Since: q.Get("since"), Until: q.Get("until"), Actor: q.Get("actor"), Campaign: q.Get("campaign"),
-		Determination: q.Get("determination"), Query: q.Get("q"), Viewer: accessOf(r)}
-}
 
 func number(v float64) string { return report.Number(int64(v)) }
 
@@ -81,8 +51,8 @@ type homePage struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	f := filterOf(r)
-	rep, err := s.report(r.Context(), f)
+	f := httpkit.FilterOf(r)
+	rep, err := s.reports.Report(r.Context(), f)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
@@ -101,7 +71,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range rep.ByCountry {
 		counts[b.Key] = b.Incidents
 	}
-	p := homePage{Viewer: viewer(r), Title: "Dashboard", Report: rep, Filter: f, Links: linksOf(f), Options: options(), Figures: rep.Figures(),
+	p := homePage{Viewer: httpkit.User(r), Title: "Dashboard", Report: rep, Filter: f, Links: linksOf(f), Options: options(), Figures: rep.Figures(),
 		Timeline:       chart.Columns("Incidents per year", timeline, number),
 		PeopleTimeline: chart.Columns("People affected per year (at least)", people, number),
 		Map:            chart.WorldMap("Incidents by victim country", counts, func(cc string) string { return "/countries/" + cc }),
@@ -112,7 +82,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		Groups:         chart.Bars("Incidents by vulnerable group of the victims", bars(rep.ByGroup, 12), number),
 		AttackedAgain:  again,
 	}
-	if s.opts.Cases != nil {
+	if s.countReports {
 		counts, err := casefile.CountGroups(r.Context(), s.store)
 		if err != nil {
 			return err
@@ -164,7 +134,7 @@ func (s *Server) filterError(w http.ResponseWriter, r *http.Request, err error) 
 	if !errors.Is(err, report.ErrFilter) {
 		return err
 	}
-	return s.render(w, http.StatusBadRequest, "error.html", s.page(r, "Bad filter", map[string]any{"Message": err.Error()}))
+	return s.render(w, http.StatusBadRequest, "error.html", httpkit.Page(r, "Bad filter", map[string]any{"Message": err.Error()}))
 }
 
 const pageSize = 50
@@ -182,14 +152,14 @@ type incidentsPage struct {
 }
 
 func (s *Server) incidents(w http.ResponseWriter, r *http.Request) error {
-	f := filterOf(r)
+	f := httpkit.FilterOf(r)
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
 	rows, total, err := s.index.ListIncidents(r.Context(), s.store, f, pageSize, (page-1)*pageSize)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
-	p := incidentsPage{Viewer: viewer(r), Title: "Incidents", Filter: f, Links: linksOf(f), Rows: rows, Total: total, Page: page, Options: options()}
+	p := incidentsPage{Viewer: httpkit.User(r), Title: "Incidents", Filter: f, Links: linksOf(f), Rows: rows, Total: total, Page: page, Options: options()}
 	if page > 1 {
 		p.Prev = p.Links.Page(page - 1)
 	}
@@ -219,23 +189,17 @@ type attributionView struct {
 	Actor *trace.Actor
 }
 
-// notFound answers 404 for a record that does not exist or is not public:
-// the two look the same, so a hidden record's existence does not leak.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusNotFound, "error.html", s.page(r, "Not found", map[string]any{"Message": "There is no such public record."}))
-}
-
 func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	view, err := s.incidentView(r, r.PathValue("id"))
+	view, err := records.IncidentView(r, s.store, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	if view == nil {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	in := &view.Incidents[0]
-	p := incidentPage{Viewer: viewer(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms,
+	p := incidentPage{Viewer: httpkit.User(r), Title: in.Title, Incident: in, Sources: map[string]trace.Source{}, Harms: view.Harms,
 		Figures: report.IncidentFigures(view.Harms)}
 	orgs := map[string]*trace.Organisation{}
 	for i := range view.Organisations {
@@ -265,27 +229,10 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) error {
 	if p.Revisions, err = revision.List(ctx, s.store, in.ID); err != nil {
 		return err
 	}
-	if viewer(r) == nil {
+	if httpkit.User(r) == nil {
 		p.Revisions = revision.ForPublic(p.Revisions)
 	}
 	return s.render(w, http.StatusOK, "incident.html", p)
-}
-
-// incidentView is what the viewer may read of one incident: the incident
-// with its harms, attributions, victims, sources, actors and campaign, each
-// by its own marking, with references to the rest dropped and its hidden
-// victims counted as undisclosed (interchange.Load's redaction, the same as
-// every download's); nil when the viewer may not read the incident.
-func (s *Server) incidentView(r *http.Request, id string) (*interchange.Document, error) {
-	ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), id)
-	if err != nil || !ok {
-		return nil, err
-	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), []string{id})
-	if err != nil || len(doc.Incidents) == 0 {
-		return nil, err
-	}
-	return doc, nil
 }
 
 // subjectPage is an actor's, a campaign's or a country's page: what it is,
@@ -305,78 +252,78 @@ type subjectPage struct {
 
 func (s *Server) subject(w http.ResponseWriter, r *http.Request, p subjectPage, f report.Filter) error {
 	var err error
-	if p.Report, err = s.report(r.Context(), f); err != nil {
+	if p.Report, err = s.reports.Report(r.Context(), f); err != nil {
 		return err
 	}
 	if p.Rows, p.Total, err = s.index.ListIncidents(r.Context(), s.store, f, pageSize, 0); err != nil {
 		return err
 	}
 	p.Links = linksOf(f)
-	p.Viewer = viewer(r)
+	p.Viewer = httpkit.User(r)
 	return s.render(w, http.StatusOK, "subject.html", p)
 }
 
 func (s *Server) actor(w http.ResponseWriter, r *http.Request) error {
-	if ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), r.PathValue("id")); err != nil || !ok {
+	if ok, err := access.MayRead(r.Context(), s.store, httpkit.Access(r), r.PathValue("id")); err != nil || !ok {
 		if err != nil {
 			return err
 		}
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	a, err := trace.GetActor(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	if err != nil {
 		return err
 	}
-	return s.subject(w, r, subjectPage{Title: a.Name, Kind: "actor", Actor: a}, report.Filter{Actor: a.ID, Viewer: accessOf(r)})
+	return s.subject(w, r, subjectPage{Title: a.Name, Kind: "actor", Actor: a}, report.Filter{Actor: a.ID, Viewer: httpkit.AccessOf(r)})
 }
 
 func (s *Server) campaign(w http.ResponseWriter, r *http.Request) error {
-	if ok, err := access.MayRead(r.Context(), s.store, *accessOf(r), r.PathValue("id")); err != nil || !ok {
+	if ok, err := access.MayRead(r.Context(), s.store, httpkit.Access(r), r.PathValue("id")); err != nil || !ok {
 		if err != nil {
 			return err
 		}
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	c, err := trace.GetCampaign(r.Context(), s.store, r.PathValue("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	if err != nil {
 		return err
 	}
-	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "campaign", Camp: c}, report.Filter{Campaign: c.ID, Viewer: accessOf(r)})
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "campaign", Camp: c}, report.Filter{Campaign: c.ID, Viewer: httpkit.AccessOf(r)})
 }
 
 func (s *Server) country(w http.ResponseWriter, r *http.Request) error {
 	c, ok := vocab.LookupCountry(r.PathValue("cc"))
 	if !ok {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
-	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, Viewer: accessOf(r)})
+	return s.subject(w, r, subjectPage{Title: c.Name, Kind: "country", Country: &c}, report.Filter{Country: c.Code, Viewer: httpkit.AccessOf(r)})
 }
 
 // download serves the current filter's incidents as open data.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
-	f := filterOf(r)
+	f := httpkit.FilterOf(r)
 	ids, err := s.index.IncidentIDs(r.Context(), s.store, f)
 	if err != nil {
 		return s.filterError(w, r, err)
 	}
-	doc, err := interchange.LoadIncidents(r.Context(), s.store, exportScope(r), ids)
+	doc, err := interchange.LoadIncidents(r.Context(), s.store, httpkit.ExportScope(r), ids)
 	if err != nil {
 		return err
 	}
 	name, format, _ := strings.Cut(r.PathValue("file"), ".")
 	if name != "incidents" {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
-	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": stixMedia}
+	types := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/x-ndjson", "stix": stix.MediaType}
 	ext := map[string]string{"csv": "csv", "json": "jsonl", "stix": "json"}
 	if types[format] == "" {
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	}
 	w.Header().Set("Content-Type", types[format])
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="harmtrace-incidents.%s"`, ext[format]))
@@ -386,5 +333,5 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	case "json":
 		return interchange.WriteJSONLines(w, doc)
 	}
-	return stix.Write(w, doc, exportTLP(r))
+	return stix.Write(w, doc, httpkit.ExportTLP(r))
 }

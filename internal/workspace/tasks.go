@@ -1,4 +1,4 @@
-package web
+package workspace
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/importer"
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/csvmap"
@@ -50,7 +51,7 @@ func (s *Server) visiblePairs(ctx context.Context, r *http.Request, status strin
 
 // visibleIncident returns the incident when the viewer may see it, else nil.
 func (s *Server) visibleIncident(ctx context.Context, r *http.Request, id string) (*trace.Incident, error) {
-	ok, err := report.Visible(ctx, s.store, *accessOf(r), id)
+	ok, err := report.Visible(ctx, s.store, httpkit.Access(r), id)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func (s *Server) showDuplicates(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	return s.render(w, status, "duplicates.html", s.page(r, "Possible duplicates", map[string]any{"Pairs": pairs, "Error": problem}))
+	return s.render(w, status, "duplicates.html", httpkit.Page(r, "Possible duplicates", map[string]any{"Pairs": pairs, "Error": problem}))
 }
 
 // workSettle merges or dismisses a pair. A merge keeps one incident and
@@ -76,7 +77,7 @@ func (s *Server) showDuplicates(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) workSettle(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	action, keep, other := r.PostForm.Get("action"), r.PostForm.Get("keep"), r.PostForm.Get("other")
 	a, errA := s.visibleIncident(ctx, r, keep)
@@ -93,7 +94,7 @@ func (s *Server) workSettle(w http.ResponseWriter, r *http.Request) error {
 			b.Title, b.TLP, a.TLP))
 	}
 	why := cmp.Or(strings.TrimSpace(r.PostForm.Get("reason")), action+" duplicate")
-	err := s.store.Write(ctx, db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
+	err := s.store.Write(ctx, db.Author{Who: httpkit.User(r).Email, Why: why}, func(tx *db.Tx) error {
 		if action == "merge" {
 			return interchange.MergeIncidents(ctx, tx, keep, other)
 		}
@@ -113,7 +114,7 @@ func strictness(tlp string) int { return slices.Index(vocab.TLP.Values, tlp) }
 const maxUpload = 32 << 20
 
 func (s *Server) workImportForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "import.html", s.page(r, "Import a file", map[string]any{
+	return s.render(w, http.StatusOK, "import.html", httpkit.Page(r, "Import a file", map[string]any{
 		"Formats": importer.Formats, "Markings": vocab.TLP.Values, "TLP": trace.DefaultTLP, "Encoding": ""}))
 }
 
@@ -126,7 +127,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 	data := map[string]any{"Formats": importer.Formats, "Markings": vocab.TLP.Values, "Encoding": ""}
 	fail := func(status int, msg string) error {
 		data["Error"] = msg
-		return s.render(w, status, "import.html", s.page(r, "Import a file", data))
+		return s.render(w, status, "import.html", httpkit.Page(r, "Import a file", data))
 	}
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		return fail(http.StatusBadRequest, "The upload could not be read: is the file larger than 32 MB?")
@@ -153,7 +154,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 			return fail(http.StatusUnprocessableEntity, name+": the format is not recognised; choose it.")
 		}
 	}
-	u := viewer(r)
+	u := httpkit.User(r)
 	sum := interchange.NewSummary()
 	// Decode before the transaction, which then only writes: the store has
 	// one writer, and parsing a large file inside held every other write.
@@ -161,7 +162,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fail(http.StatusUnprocessableEntity, err.Error()+" — nothing was imported.")
 	}
-	doc.Guard = &interchange.Guard{Viewer: *accessOf(r), Owner: u.TeamID}
+	doc.Guard = &interchange.Guard{Viewer: httpkit.Access(r), Owner: u.TeamID}
 	err = s.store.Write(ctx, db.Author{Who: u.Email, Why: cmp.Or(strings.TrimSpace(r.FormValue("reason")), "upload "+name)}, func(tx *db.Tx) error {
 		if err := interchange.Write(ctx, tx, name, doc, sum, nil); err != nil {
 			return err
@@ -181,7 +182,7 @@ func (s *Server) workImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data["Summary"], data["File"] = sum, name
-	return s.render(w, http.StatusOK, "import.html", s.page(r, "Import a file", data))
+	return s.render(w, http.StatusOK, "import.html", httpkit.Page(r, "Import a file", data))
 }
 
 var errDryRun = errors.New("dry run")

@@ -1,4 +1,4 @@
-package web
+package workspace
 
 import (
 	"context"
@@ -12,64 +12,43 @@ import (
 	"strings"
 
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/records"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
 // A form edits one kind of record in the analysts' workspace. Each kind is
-// a table of fields (workspace.go); one template draws every form and the
+// a table of fields (records.Forms); one template draws every form and the
 // functions here carry values between the form and the record through the
 // record's JSON form. The record's own Validate then judges it, so the
 // workspace, the API and the importers refuse the same records with the
 // same messages.
 
-// formField is one input of a form.
-type formField struct {
-	Name  string // the record's JSON field
-	Label string
-	// Input is how the field is entered: text, date, textarea, select,
-	// checks (a set of strings), numbers (a set of integers), list (one
-	// value a line), number (an integer, empty for unknown), bool, or
-	// victims (one organisation a line, optionally followed by its role),
-	// or ref (one reference to a record, resolved like a list's lines).
-	Input   string
-	Options []string
-	// Labels name options where the value alone says too little.
-	Labels map[string]string
-	// Optional selects offer an empty choice.
-	Optional bool
-	Help     string
-	// resolve turns what a person types on a line of a list (a name, an
-	// email, a URL) into the id the record holds; show turns ids back.
-	resolve func(ctx context.Context, q db.Querier, text string) (string, error)
-	show    func(ctx context.Context, q db.Querier, ids []string) ([]string, error)
-}
-
 // fieldState is a field as the template draws it: its value and errors.
 type fieldState struct {
-	formField
+	records.Field
 	Text   string
 	Set    map[string]bool
 	Errors []string
 }
 
 // statesOf reads a stored record's fields for the form.
-func statesOf(ctx context.Context, q db.Querier, fields []formField, rec any) ([]fieldState, error) {
+func statesOf(ctx context.Context, q db.Querier, fields []records.Field, rec any) ([]fieldState, error) {
 	values, err := revision.Fields(rec)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]fieldState, len(fields))
 	for i, f := range fields {
-		st := fieldState{formField: f, Set: map[string]bool{}}
+		st := fieldState{Field: f, Set: map[string]bool{}}
 		raw := values[f.Name]
 		switch f.Input {
 		case "checks", "list":
 			var v []string
 			_ = json.Unmarshal(raw, &v)
-			if f.show != nil && len(v) > 0 {
-				if v, err = f.show(ctx, q, v); err != nil {
+			if f.Show != nil && len(v) > 0 {
+				if v, err = f.Show(ctx, q, v); err != nil {
 					return nil, err
 				}
 			}
@@ -106,10 +85,10 @@ func statesOf(ctx context.Context, q db.Querier, fields []formField, rec any) ([
 }
 
 // statesFromPost reads the submitted form as it was typed.
-func statesFromPost(fields []formField, form url.Values) []fieldState {
+func statesFromPost(fields []records.Field, form url.Values) []fieldState {
 	out := make([]fieldState, len(fields))
 	for i, f := range fields {
-		st := fieldState{formField: f, Text: form.Get(f.Name), Set: map[string]bool{}}
+		st := fieldState{Field: f, Text: form.Get(f.Name), Set: map[string]bool{}}
 		for _, v := range form[f.Name] {
 			st.Set[v] = true
 		}
@@ -163,7 +142,7 @@ var (
 // lists typed on one line, except where a value may hold a comma).
 func (st *fieldState) lines() []string {
 	sep := lineSplit
-	if st.resolve == nil {
+	if st.Resolve == nil {
 		sep = commaSplit
 	}
 	var out []string
@@ -232,12 +211,12 @@ func (st *fieldState) value(ctx context.Context, q db.Querier) (v any, problem s
 }
 
 func (st *fieldState) resolveLine(ctx context.Context, q db.Querier, line string) (id, problem string, err error) {
-	if st.resolve == nil {
+	if st.Resolve == nil {
 		return line, "", nil
 	}
-	id, err = st.resolve(ctx, q, line)
+	id, err = st.Resolve(ctx, q, line)
 	if err != nil {
-		if errors.As(err, new(notFound)) {
+		if errors.As(err, new(records.Unresolved)) {
 			return "", err.Error(), nil
 		}
 		return "", "", err
@@ -266,11 +245,6 @@ func (st *fieldState) victims(ctx context.Context, q db.Querier) (any, string, e
 	}
 	return out, "", nil
 }
-
-// notFound is a reference that names no record: shown next to its field.
-type notFound string
-
-func (e notFound) Error() string { return string(e) }
 
 // placeErrors puts each field error of a refused record next to its field
 // ("victims[0].organisation_id" belongs to victims) and returns those that

@@ -1,4 +1,4 @@
-package web
+package httpkit
 
 import (
 	"context"
@@ -11,19 +11,20 @@ import (
 	"github.com/harmtrace/harmtrace/internal/report"
 )
 
-// untilChange keeps values computed from the store until the store
-// changes. Every change of the data records a revision, so the newest
-// revision's id tells whether a kept value is still true. When full, it
-// starts again empty. The web keeps two: reports (a filtered report scans
-// the incidents, and readers of a public dashboard ask for the same few
-// filters again and again) and TAXII collections (a client pages through
-// one with many requests, and writing it is most of the work of each).
+// UntilChange keeps values computed from the store until the store
+// changes. Every change of the data moves the store's count of changes
+// (db.Changes), so that count tells whether a kept value is still true.
+// When full, it starts again empty. The web keeps two: reports (Reports: a
+// filtered report scans the incidents, and readers of a public dashboard
+// ask for the same few filters again and again) and TAXII collections
+// (internal/taxii: a client pages through one with many requests, and
+// writing it is most of the work of each).
 //
 // Readers that ask for the same key at the same version while it is being
 // computed wait for that one computation (a single flight): eight readers
 // of a cold filter used to compute the same report eight times, each
 // slower for the others.
-type untilChange[K comparable, V any] struct {
+type UntilChange[K comparable, V any] struct {
 	size    int
 	mu      sync.Mutex
 	entries map[K]keptValue[V]
@@ -47,11 +48,16 @@ type flight[V any] struct {
 	err   error
 }
 
-// get returns the value kept for key, computing it when there is none or
-// the store has changed since.
-func (c *untilChange[K, V]) get(ctx context.Context, s *Server, key K, compute func() (V, error)) (V, error) {
+// NewUntilChange returns an empty cache that keeps at most size values.
+func NewUntilChange[K comparable, V any](size int) *UntilChange[K, V] {
+	return &UntilChange[K, V]{size: size}
+}
+
+// Get returns the value kept for key, computing it when there is none or
+// store has changed since.
+func (c *UntilChange[K, V]) Get(ctx context.Context, store db.Querier, key K, compute func() (V, error)) (V, error) {
 	var zero V
-	version, err := s.storeVersion(ctx)
+	version, err := db.Changes(ctx, store)
 	if err != nil {
 		return zero, err
 	}
@@ -91,7 +97,7 @@ func (c *untilChange[K, V]) get(ctx context.Context, s *Server, key K, compute f
 
 // run computes the flight's value, keeps it when it succeeds and lets the
 // waiting readers go, even when compute panics.
-func (c *untilChange[K, V]) run(fk flightKey[K], f *flight[V], compute func() (V, error)) {
+func (c *UntilChange[K, V]) run(fk flightKey[K], f *flight[V], compute func() (V, error)) {
 	defer func() {
 		c.mu.Lock()
 		delete(c.flights, fk)
@@ -116,14 +122,24 @@ func isContextError(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// storeVersion is the store's count of changes (db.Changes): it changes
-// with every change of the data, through this server or another.
-func (s *Server) storeVersion(ctx context.Context) (int64, error) { return db.Changes(ctx, s.store) }
+// Reports keeps the reports of a store's filters (report.Index.Compute)
+// until the store changes. The public pages and the API read the same
+// figures through one Reports.
+type Reports struct {
+	store db.Querier
+	index *report.Index
+	kept  *UntilChange[string, *report.Report]
+}
 
-// report computes the report of a filter, or takes it from the cache. The
+// NewReports returns the report cache of store and its index.
+func NewReports(store db.Querier, index *report.Index) *Reports {
+	return &Reports{store: store, index: index, kept: NewUntilChange[string, *report.Report](512)}
+}
+
+// Report computes the report of a filter, or takes it from the cache. The
 // key is the whole filter, the viewer included. A kept report is shared:
 // callers read it and never change it.
-func (s *Server) report(ctx context.Context, f report.Filter) (*report.Report, error) {
+func (c *Reports) Report(ctx context.Context, f report.Filter) (*report.Report, error) {
 	body, err := json.Marshal(f)
 	if err != nil {
 		return nil, err
@@ -132,5 +148,5 @@ func (s *Server) report(ctx context.Context, f report.Filter) (*report.Report, e
 	if f.Viewer != nil {
 		key += fmt.Sprintf(" %+v", *f.Viewer)
 	}
-	return s.reports.get(ctx, s, key, func() (*report.Report, error) { return s.index.Compute(ctx, s.store, f) })
+	return c.kept.Get(ctx, c.store, key, func() (*report.Report, error) { return c.index.Compute(ctx, c.store, f) })
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -7,24 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 )
 
 // The OpenAPI 3.1 document is generated from the API's route table
 // (Server.endpoints), the same table that registers the routes, so the two
 // cannot diverge; a test also checks every documented path against the
 // router.
-
-// endpoint is one route of the JSON API.
-type endpoint struct {
-	method, path, summary string
-	// role is the least role that may call it; "" for anyone.
-	role     string
-	query    []string
-	request  any // a value of the request body's type, or nil
-	response any // a value of the response body's type
-	status   int // the success status
-	handler  func(w http.ResponseWriter, r *http.Request) error
-}
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
@@ -33,38 +23,38 @@ func (s *Server) openAPI() map[string]any {
 	paths := map[string]any{}
 	errorRef := map[string]any{"$ref": "#/components/schemas/Error"}
 	for _, e := range s.endpoints() {
-		op := map[string]any{"summary": e.summary, "operationId": strings.ToLower(e.method) + strings.NewReplacer("/", "_", "{", "", "}", "").Replace(e.path)}
+		op := map[string]any{"summary": e.Summary, "operationId": strings.ToLower(e.Method) + strings.NewReplacer("/", "_", "{", "", "}", "").Replace(e.Path)}
 		var params []any
-		for _, m := range pathParam.FindAllStringSubmatch(e.path, -1) {
+		for _, m := range pathParam.FindAllStringSubmatch(e.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
-		for _, q := range e.query {
+		for _, q := range e.Query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 		}
 		if params != nil {
 			op["parameters"] = params
 		}
-		if e.request != nil {
+		if e.Request != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": schema(reflect.TypeOf(e.request))}}}
+				"application/json": map[string]any{"schema": schema(reflect.TypeOf(e.Request))}}}
 		}
 		responses := map[string]any{
-			itoa(e.status): map[string]any{"description": "success", "content": map[string]any{
-				"application/json": map[string]any{"schema": schema(reflect.TypeOf(e.response))}}},
+			itoa(e.Status): map[string]any{"description": "success", "content": map[string]any{
+				"application/json": map[string]any{"schema": schema(reflect.TypeOf(e.Response))}}},
 			"default": map[string]any{"description": "an error with a stable code", "content": map[string]any{
 				"application/json": map[string]any{"schema": errorRef}}},
 		}
 		op["responses"] = responses
-		if e.role != "" {
+		if e.Role != "" {
 			op["security"] = []any{map[string]any{"bearer": []any{}}, map[string]any{"session": []any{}}}
-			op["description"] = "Needs the role " + e.role + " or above: 401 without credentials, 403 with a lower role."
+			op["description"] = "Needs the role " + e.Role + " or above: 401 without credentials, 403 with a lower role."
 		}
-		item, _ := paths[e.path].(map[string]any)
+		item, _ := paths[e.Path].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
-			paths[e.path] = item
+			paths[e.Path] = item
 		}
-		item[strings.ToLower(e.method)] = op
+		item[strings.ToLower(e.Method)] = op
 	}
 	return map[string]any{
 		"openapi": "3.1.0",
@@ -72,10 +62,10 @@ func (s *Server) openAPI() map[string]any {
 			"description": "Cyber incidents, their harm to people, and the cooperation-request check. Reads obey TLP 2.0 markings for the caller."},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": map[string]any{"Error": schema(reflect.TypeOf(apiError{}))},
+			"schemas": map[string]any{"Error": schema(reflect.TypeOf(httpkit.APIError{}))},
 			"securitySchemes": map[string]any{
 				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "an API token from harmtrace user token"},
-				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": httpkit.SessionCookie},
 			},
 		},
 	}

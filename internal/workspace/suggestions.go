@@ -1,4 +1,4 @@
-package web
+package workspace
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
+	"github.com/harmtrace/harmtrace/internal/records"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/suggest"
 	"github.com/harmtrace/harmtrace/internal/validate"
@@ -19,7 +21,7 @@ import (
 // Suggested corrections (internal/suggest). A user who may read a record
 // but not write it suggests new values for some of its fields; the users
 // who may write the record accept (the record is saved through
-// writeChecked, like any edit of theirs) or decline. The suggester gains no
+// records.Form.Save, like any edit of theirs) or decline. The suggester gains no
 // right: a hidden record answers like a missing one, and a suggestion is
 // refused to whoever may simply edit the record.
 
@@ -43,23 +45,25 @@ type suggestionList struct {
 	Items []suggest.Suggestion `json:"items"`
 }
 
-func (s *Server) suggestionEndpoints() []endpoint {
-	return []endpoint{
-		{method: "POST", path: "/api/v1/suggestions", role: "analyst", request: suggestionRequest{}, response: suggest.Suggestion{},
-			status: http.StatusCreated, handler: s.apiSuggest,
-			summary: "Suggest a correction of a record the caller may read but not change; its owners accept or decline it"},
-		{method: "GET", path: "/api/v1/suggestions", role: "analyst", response: suggestionList{}, handler: s.apiSuggestions,
-			summary: "The open suggestions the caller may decide, and the caller's own"},
-		{method: "POST", path: "/api/v1/suggestions/{id}/accept", role: "analyst", request: decisionRequest{}, response: suggest.Suggestion{},
-			handler: s.apiDecide(suggest.Accepted), summary: "Accept a suggestion: the record changes, with the suggestion named in its history"},
-		{method: "POST", path: "/api/v1/suggestions/{id}/decline", role: "analyst", request: decisionRequest{}, response: suggest.Suggestion{},
-			handler: s.apiDecide(suggest.Declined), summary: "Decline a suggestion, with a note"},
+// Endpoints are the suggestions' API, for the API's route table
+// (internal/api), which registers them behind their role.
+func (s *Server) Endpoints() []httpkit.Endpoint {
+	return []httpkit.Endpoint{
+		{Method: "POST", Path: "/api/v1/suggestions", Role: "analyst", Request: suggestionRequest{}, Response: suggest.Suggestion{},
+			Status: http.StatusCreated, Handler: s.apiSuggest,
+			Summary: "Suggest a correction of a record the caller may read but not change; its owners accept or decline it"},
+		{Method: "GET", Path: "/api/v1/suggestions", Role: "analyst", Response: suggestionList{}, Handler: s.apiSuggestions,
+			Summary: "The open suggestions the caller may decide, and the caller's own"},
+		{Method: "POST", Path: "/api/v1/suggestions/{id}/accept", Role: "analyst", Request: decisionRequest{}, Response: suggest.Suggestion{},
+			Handler: s.apiDecide(suggest.Accepted), Summary: "Accept a suggestion: the record changes, with the suggestion named in its history"},
+		{Method: "POST", Path: "/api/v1/suggestions/{id}/decline", Role: "analyst", Request: decisionRequest{}, Response: suggest.Suggestion{},
+			Handler: s.apiDecide(suggest.Declined), Summary: "Decline a suggestion, with a note"},
 	}
 }
 
 // newSuggestion checks and stores a suggestion of the request's viewer.
 func (s *Server) newSuggestion(r *http.Request, req suggestionRequest) (*suggest.Suggestion, error) {
-	ctx, v, u := r.Context(), *accessOf(r), viewer(r)
+	ctx, v, u := r.Context(), httpkit.Access(r), httpkit.User(r)
 	err := access.Check(ctx, s.store, v, access.Write, req.RecordID)
 	switch {
 	case errors.Is(err, access.ErrHidden):
@@ -87,11 +91,11 @@ func (s *Server) newSuggestion(r *http.Request, req suggestionRequest) (*suggest
 // applied returns the record with the suggestion's fields laid over its
 // stored values: a field the record does not have is refused.
 func (s *Server) applied(ctx context.Context, sg *suggest.Suggestion) (any, error) {
-	f := recordForms(access.Operator)[formKinds[access.Kind(sg.RecordKind)]]
+	f := records.Forms(access.Operator)[formKinds[access.Kind(sg.RecordKind)]]
 	if f == nil {
 		return nil, validate.Errors{{Field: "record_id", Message: "records of this kind take no suggestions"}}
 	}
-	stored, err := f.get(ctx, s.store, sg.RecordID)
+	stored, err := f.Get(ctx, s.store, sg.RecordID)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +110,7 @@ func (s *Server) applied(ctx context.Context, sg *suggest.Suggestion) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	rec := f.zero()
+	rec := f.Zero()
 	dec := json.NewDecoder(bytes.NewReader(merged))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(rec); err != nil {
@@ -118,7 +122,7 @@ func (s *Server) applied(ctx context.Context, sg *suggest.Suggestion) (any, erro
 // decide accepts or declines suggestion id for the request's viewer, who
 // must be allowed to write the record.
 func (s *Server) decide(r *http.Request, id, status, note string) (*suggest.Suggestion, error) {
-	ctx, u := r.Context(), viewer(r)
+	ctx, u := r.Context(), httpkit.User(r)
 	sg, err := suggest.Get(ctx, s.store, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, access.ErrHidden
@@ -126,7 +130,7 @@ func (s *Server) decide(r *http.Request, id, status, note string) (*suggest.Sugg
 	if err != nil {
 		return nil, err
 	}
-	if err := access.Check(ctx, s.store, *accessOf(r), access.Write, sg.RecordID); err != nil {
+	if err := access.Check(ctx, s.store, httpkit.Access(r), access.Write, sg.RecordID); err != nil {
 		return nil, err
 	}
 	why := fmt.Sprintf("%s suggestion %s by %s: %s", status, sg.ID, sg.Author, sg.Reason)
@@ -136,8 +140,8 @@ func (s *Server) decide(r *http.Request, id, status, note string) (*suggest.Sugg
 			if err != nil {
 				return err
 			}
-			f := recordForms(*accessOf(r))[formKinds[access.Kind(sg.RecordKind)]]
-			if err := f.save(ctx, tx, r, rec); err != nil {
+			f := records.Forms(httpkit.Access(r))[formKinds[access.Kind(sg.RecordKind)]]
+			if err := f.Save(ctx, tx, r, rec); err != nil {
 				return err
 			}
 		}
@@ -154,11 +158,11 @@ func (s *Server) visibleSuggestions(r *http.Request) (decide, own []suggest.Sugg
 		return nil, nil, err
 	}
 	for _, sg := range open {
-		if access.Check(r.Context(), s.store, *accessOf(r), access.Write, sg.RecordID) == nil {
+		if access.Check(r.Context(), s.store, httpkit.Access(r), access.Write, sg.RecordID) == nil {
 			decide = append(decide, sg)
 		}
 	}
-	own, err = suggest.By(r.Context(), s.store, viewer(r).ID)
+	own, err = suggest.By(r.Context(), s.store, httpkit.User(r).ID)
 	return decide, own, err
 }
 
@@ -166,21 +170,21 @@ func (s *Server) visibleSuggestions(r *http.Request) (decide, own []suggest.Sugg
 func (s *Server) suggestionAnswer(w http.ResponseWriter, r *http.Request, sg *suggest.Suggestion, err error, status int) error {
 	switch {
 	case errors.Is(err, access.ErrHidden):
-		return writeJSON(w, http.StatusNotFound, noRecord)
+		return httpkit.WriteJSON(w, http.StatusNotFound, httpkit.NoRecord)
 	case access.IsRefusal(err):
-		return s.refused(w, r, err)
+		return httpkit.Refused(w, r, s.pages, err)
 	case validate.Fields(err) != nil:
-		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_suggestion", Message: "the suggestion is not valid", Fields: validate.Fields(err)})
+		return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_suggestion", Message: "the suggestion is not valid", Fields: validate.Fields(err)})
 	case err != nil:
 		return err
 	}
-	return writeJSON(w, status, sg)
+	return httpkit.WriteJSON(w, status, sg)
 }
 
 func (s *Server) apiSuggest(w http.ResponseWriter, r *http.Request) error {
 	var req suggestionRequest
-	if err := decode(w, r, &req); err != nil {
-		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+	if err := httpkit.DecodeJSON(w, r, &req); err != nil {
+		return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
 	}
 	sg, err := s.newSuggestion(r, req)
 	return s.suggestionAnswer(w, r, sg, err, http.StatusCreated)
@@ -191,15 +195,15 @@ func (s *Server) apiSuggestions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, suggestionList{Items: append(append([]suggest.Suggestion{}, decide...), own...)})
+	return httpkit.WriteJSON(w, http.StatusOK, suggestionList{Items: append(append([]suggest.Suggestion{}, decide...), own...)})
 }
 
 func (s *Server) apiDecide(status string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req decisionRequest
 		if r.ContentLength != 0 {
-			if err := decode(w, r, &req); err != nil {
-				return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+			if err := httpkit.DecodeJSON(w, r, &req); err != nil {
+				return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
 			}
 		}
 		sg, err := s.decide(r, r.PathValue("id"), status, req.Note)
@@ -213,18 +217,18 @@ func (s *Server) workSuggestions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "suggestions.html", s.page(r, "Suggested corrections", map[string]any{
+	return s.render(w, http.StatusOK, "suggestions.html", httpkit.Page(r, "Suggested corrections", map[string]any{
 		"Decide": decide, "Own": own, "Message": r.URL.Query().Get("done")}))
 }
 
 // workSuggest stores a suggestion posted from the form a refused edit shows.
 func (s *Server) workSuggest(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	req := suggestionRequest{RecordID: r.PostForm.Get("record_id"), Reason: r.PostForm.Get("reason")}
 	if err := json.Unmarshal([]byte(r.PostForm.Get("fields")), &req.Fields); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	_, err := s.newSuggestion(r, req)
 	return s.workSuggestionDone(w, r, err, "Your suggestion was sent to the record's owners.")
@@ -232,11 +236,11 @@ func (s *Server) workSuggest(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) workDecide(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	status := map[string]string{"accept": suggest.Accepted, "decline": suggest.Declined}[r.PostForm.Get("decision")]
 	if status == "" {
-		return badRequest(errors.New("decision: accept or decline"))
+		return httpkit.BadRequest(errors.New("decision: accept or decline"))
 	}
 	_, err := s.decide(r, r.PathValue("id"), status, r.PostForm.Get("note"))
 	return s.workSuggestionDone(w, r, err, "The suggestion was "+status+".")
@@ -245,15 +249,15 @@ func (s *Server) workDecide(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) workSuggestionDone(w http.ResponseWriter, r *http.Request, err error, done string) error {
 	switch {
 	case errors.Is(err, access.ErrHidden):
-		return s.notFound(w, r)
+		return httpkit.NotFound(w, r, s.pages)
 	case access.IsRefusal(err):
-		return s.refused(w, r, err)
+		return httpkit.Refused(w, r, s.pages, err)
 	case validate.Fields(err) != nil:
 		var msgs []string
 		for _, f := range validate.Fields(err) {
 			msgs = append(msgs, f.Field+": "+f.Message)
 		}
-		return s.render(w, http.StatusUnprocessableEntity, "error.html", s.page(r, "Suggestion refused",
+		return s.render(w, http.StatusUnprocessableEntity, "error.html", httpkit.Page(r, "Suggestion refused",
 			map[string]any{"Message": strings.Join(msgs, "; ")}))
 	case err != nil:
 		return err
@@ -266,7 +270,7 @@ func (s *Server) workSuggestionDone(w http.ResponseWriter, r *http.Request, err 
 // form that sends the same changes as a suggestion to the record's owners.
 func (s *Server) offerSuggestion(w http.ResponseWriter, r *http.Request, refusal error, stored, edited any, reason string) error {
 	var changed map[string]json.RawMessage
-	if stored != nil && viewer(r).Allows("analyst") {
+	if stored != nil && httpkit.User(r).Allows("analyst") {
 		before, err := revision.Fields(stored)
 		if err != nil {
 			return err
@@ -283,7 +287,7 @@ func (s *Server) offerSuggestion(w http.ResponseWriter, r *http.Request, refusal
 		}
 	}
 	if len(changed) == 0 {
-		return s.refused(w, r, refusal)
+		return httpkit.Refused(w, r, s.pages, refusal)
 	}
 	body, err := json.Marshal(changed)
 	if err != nil {
@@ -291,8 +295,8 @@ func (s *Server) offerSuggestion(w http.ResponseWriter, r *http.Request, refusal
 	}
 	var why *access.Refusal
 	errors.As(refusal, &why)
-	return s.render(w, http.StatusForbidden, "suggest.html", s.page(r, "Not yours to change", map[string]any{
-		"Message": why.Reason, "RecordID": idOf(stored), "Fields": string(body), "Changed": changed, "Reason": reason}))
+	return s.render(w, http.StatusForbidden, "suggest.html", httpkit.Page(r, "Not yours to change", map[string]any{
+		"Message": why.Reason, "RecordID": records.ID(stored), "Fields": string(body), "Changed": changed, "Reason": reason}))
 }
 
 // suggestDropped are the fields a suggestion leaves out: the marking is its

@@ -1,4 +1,4 @@
-package web
+package records
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // A record the viewer may read can name records the viewer may not: a
 // CLEAR incident's AMBER victim, a harm's source that only its team reads.
 // What a viewer is shown of a record leaves those names out
-// (withoutHidden), and what a viewer saves keeps them (keepHidden): the
+// (WithoutHidden), and what a viewer saves keeps them (keepHidden): the
 // viewer cannot see them, so cannot have meant to remove them.
 
 // hiddenIDs are the ids among the references of rec that v may not read.
@@ -35,9 +35,9 @@ func hiddenIDs(ctx context.Context, q db.Querier, v access.Viewer, rec any) (map
 	return hidden, nil
 }
 
-// withoutHidden removes from rec, in place, every reference to a record v
+// WithoutHidden removes from rec, in place, every reference to a record v
 // may not read; a victim removed is counted as undisclosed.
-func withoutHidden(ctx context.Context, q db.Querier, v access.Viewer, rec any) error {
+func WithoutHidden(ctx context.Context, q db.Querier, v access.Viewer, rec any) error {
 	hidden, err := hiddenIDs(ctx, q, v, rec)
 	if err != nil || len(hidden) == 0 {
 		return err
@@ -115,8 +115,8 @@ func keepHidden(ctx context.Context, q db.Querier, v access.Viewer, stored, edit
 	return nil
 }
 
-// copyRecord copies a record deeply into to, a pointer of its type.
-func copyRecord(from, to any) error {
+// Copy copies a record deeply into to, a pointer of its type.
+func Copy(from, to any) error {
 	b, err := json.Marshal(from)
 	if err != nil {
 		return err

@@ -1,75 +1,47 @@
-package web
+package records
 
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"regexp"
-	"slices"
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/revision"
 )
 
-// History follows the record: whoever may read a record may read its
-// revisions, and an incident's history also holds the revisions its harms
-// and attributions made while they belonged to it (revision.Attached).
-// A revision that involves a record the viewer may not read — it names
-// one in a value, or it is a revision of a harm or attribution that was
-// then marked beyond the viewer's reach — is shown as "a change you may not
-// see": its time, kind and action only (visibleHistory).
-
-func (s *Server) workHistory(w http.ResponseWriter, r *http.Request) error {
-	ctx, id := r.Context(), r.PathValue("id")
-	revs, ok, err := s.history(ctx, *accessOf(r), id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return s.notFound(w, r)
-	}
-	var entries []historyEntry
-	for _, rev := range revs {
-		e := historyEntry{Revision: rev}
-		for _, c := range rev.Changes {
-			e.Changes = append(e.Changes, change{c.Field, shownJSON(c.Old), shownJSON(c.New)})
-		}
-		entries = append(entries, e)
-	}
-	slices.SortStableFunc(entries, func(a, b historyEntry) int { return b.Time.Compare(a.Time) })
-	return s.render(w, http.StatusOK, "history.html", s.page(r, "History", map[string]any{"ID": id, "Entries": entries}))
-}
-
-// history returns the revisions of record id and of what was attached to
-// it, as viewer v may see them; false when v may not read the record.
-func (s *Server) history(ctx context.Context, v access.Viewer, id string) ([]revision.Revision, bool, error) {
-	ok, err := access.MayRead(ctx, s.store, v, id)
+// History returns the revisions of record id and of what was attached to
+// it (revision.Attached: an incident's harms and attributions while they
+// belonged to it), as viewer v may see them (VisibleHistory); false when v
+// may not read the record.
+func History(ctx context.Context, q db.Querier, v access.Viewer, id string) ([]revision.Revision, bool, error) {
+	ok, err := access.MayRead(ctx, q, v, id)
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	revs, err := revision.List(ctx, s.store, id)
+	revs, err := revision.List(ctx, q, id)
 	if err != nil {
 		return nil, false, err
 	}
 	if kind := access.KindOf(id); kind == access.Incident || kind == access.Campaign {
-		attached, err := revision.Attached(ctx, s.store, id)
+		attached, err := revision.Attached(ctx, q, id)
 		if err != nil {
 			return nil, false, err
 		}
 		revs = append(revs, attached...)
 	}
-	revs, err = visibleHistory(ctx, s.store, v, id, revs)
+	revs, err = VisibleHistory(ctx, q, v, id, revs)
 	return revs, true, err
 }
 
 var recordID = regexp.MustCompile(`^[a-z][a-z0-9-]*--[0-9a-fA-F-]{36}$`)
 
-// visibleHistory redacts the revisions that involve a record v may not
-// read. A revision of another record than id (an attached harm or
+// VisibleHistory redacts the revisions that involve a record v may not
+// read: each is shown as "a change you may not see", its time, kind and
+// action only. A revision of another record than id (an attached harm or
 // attribution) is judged by the marking that record had then, rebuilt
 // from its revisions, with the record id as its parent.
-func visibleHistory(ctx context.Context, q db.Querier, v access.Viewer, id string, revs []revision.Revision) ([]revision.Revision, error) {
+func VisibleHistory(ctx context.Context, q db.Querier, v access.Viewer, id string, revs []revision.Revision) ([]revision.Revision, error) {
 	if v.Operator {
 		return revs, nil
 	}

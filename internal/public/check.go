@@ -1,4 +1,4 @@
-package web
+package public
 
 import (
 	"net/http"
@@ -29,7 +29,7 @@ type checkPage struct {
 }
 
 func newCheckPage(r *http.Request) *checkPage {
-	return &checkPage{Viewer: viewer(r), Title: "Check a cooperation request", Measures: treaty.Measures.Values, Conducts: treaty.Conducts.Values,
+	return &checkPage{Viewer: httpkit.User(r), Title: "Check a cooperation request", Measures: treaty.Measures.Values, Conducts: treaty.Conducts.Values,
 		Persons: treaty.Persons.Values, DataCategories: treaty.DataCategories.Values, Grounds: treaty.Grounds.Values,
 		Victims: treaty.Victims.Values, Assurances: treaty.Assurances.Values, UseLimits: treaty.UseLimits.Values,
 		OnwardTransfers: treaty.OnwardTransfer.Values}
@@ -43,7 +43,7 @@ func (s *Server) checkForm(w http.ResponseWriter, r *http.Request) error {
 // with the form filled in again.
 func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return badRequest(err)
+		return httpkit.BadRequest(err)
 	}
 	p := newCheckPage(r)
 	f := r.PostForm
@@ -85,22 +85,3 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) error {
 	p.Result = res
 	return s.render(w, http.StatusOK, "check.html", p)
 }
-
-// apiCheckRequest is POST /api/v1/check-request: the same JSON as the CLI
-// takes, the same result.
-func (s *Server) apiCheckRequest(w http.ResponseWriter, r *http.Request) error {
-	req, err := treaty.DecodeRequest(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err != nil {
-		return writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: "invalid_request", Message: err.Error()})
-	}
-	res, err := treaty.Check(r.Context(), s.store, req)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
-}
-
-// errBadRequest marks errors caused by the request, shown to the visitor.
-var errBadRequest = httpkit.ErrBadRequest
-
-func badRequest(err error) error { return httpkit.BadRequest(err) }

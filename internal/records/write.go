@@ -1,4 +1,4 @@
-package web
+package records
 
 import (
 	"context"
@@ -9,19 +9,20 @@ import (
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/harm"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/validate"
 )
 
 // The workspace and the API save and delete records only through
-// writeChecked and deleteChecked, which ask internal/access: the stored
-// record must be one the viewer may write (else a Refusal, 403 with its
-// reason, or the answer a missing record gets); a new record belongs to
-// the viewer's team; a reference to a record the viewer may not read is
-// answered like one to a missing record; a harm or an attribution needs
-// the right to write its incident or campaign; and a marking that would
-// hide the record from the one who saves it is refused.
+// writeChecked (Form.Save) and DeleteChecked, which ask internal/access:
+// the stored record must be one the viewer may write (else a Refusal, 403
+// with its reason, or the answer a missing record gets); a new record
+// belongs to the viewer's team; a reference to a record the viewer may not
+// read is answered like one to a missing record; a harm or an attribution
+// needs the right to write its incident or campaign; and a marking that
+// would hide the record from the one who saves it is refused.
 
 // markingOf returns the marking of a record of any kind.
 func markingOf(rec any) *access.Marking {
@@ -44,8 +45,8 @@ func markingOf(rec any) *access.Marking {
 	panic(fmt.Sprintf("markingOf: %T carries no marking", rec))
 }
 
-// idOf returns the id of a record of any kind.
-func idOf(rec any) string {
+// ID returns the id of a record of any kind.
+func ID(rec any) string {
 	switch r := rec.(type) {
 	case *trace.Incident:
 		return r.ID
@@ -104,10 +105,10 @@ func referencesOf(rec any) []reference {
 // references it holds to records the viewer may not read stay, and only
 // those may remain unreadable.
 func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored any, save func() error) error {
-	v := *accessOf(r)
+	v := httpkit.Access(r)
 	m := markingOf(rec)
 	isNew := true
-	if id := idOf(rec); id != "" {
+	if id := ID(rec); id != "" {
 		stored, err := access.Lookup(ctx, tx, id)
 		if err != nil && !errors.Is(err, db.ErrNotFound) {
 			return err
@@ -164,7 +165,7 @@ func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored a
 	}
 	// Refuse a marking that would hide the record from the one who saves
 	// it: nobody could then see or correct the mistake.
-	ok, err := access.MayRead(ctx, tx, v, idOf(rec))
+	ok, err := access.MayRead(ctx, tx, v, ID(rec))
 	if err == nil && !ok {
 		err = validate.Errors{{Field: "tlp", Message: fmt.Sprintf(
 			"with TLP:%s you would no longer see this record: name yourself among the readers, or choose another marking", m.TLP)}}
@@ -172,24 +173,10 @@ func writeChecked(ctx context.Context, tx *db.Tx, r *http.Request, rec, stored a
 	return err
 }
 
-// deleteChecked deletes the record id after asking access.
-func deleteChecked(ctx context.Context, tx *db.Tx, r *http.Request, id string, remove func(context.Context, *db.Tx, string) error) error {
-	if err := access.Check(ctx, tx, *accessOf(r), access.Write, id); err != nil {
+// DeleteChecked deletes the record id after asking access.
+func DeleteChecked(ctx context.Context, tx *db.Tx, r *http.Request, id string, remove func(context.Context, *db.Tx, string) error) error {
+	if err := access.Check(ctx, tx, httpkit.Access(r), access.Write, id); err != nil {
 		return err
 	}
 	return remove(ctx, tx, id)
-}
-
-// refused answers a write that access refused: 403 with its reason.
-func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) error {
-	var refusal *access.Refusal
-	errors.As(err, &refusal)
-	if isAPI(r) {
-		return writeJSON(w, http.StatusForbidden, apiError{Code: "forbidden", Message: refusal.Reason})
-	}
-	return s.render(w, http.StatusForbidden, "error.html", s.page(r, "Not yours to change", map[string]any{"Message": refusal.Reason + "."}))
-}
-
-func isAPI(r *http.Request) bool {
-	return len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"
 }

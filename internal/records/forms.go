@@ -1,4 +1,13 @@
-package web
+// Package records is each kind of record (incident, harm, attribution,
+// organisation, source, actor, campaign) as the workspace and the API
+// create, read, change and delete it for a viewer: one Form per kind (its
+// fields, how to get, save and delete it), every save and delete through
+// internal/access (write.go), references to records the viewer may not
+// read left out of what is shown and kept in what is saved (hidden.go),
+// and a record's history as the viewer may see it (history.go). The
+// workspace's pages and the API's JSON are two surfaces of the same forms,
+// so both refuse the same records with the same messages.
+package records
 
 import (
 	"context"
@@ -18,34 +27,65 @@ import (
 	"github.com/harmtrace/harmtrace/internal/vocab"
 )
 
-// recordForm is one kind of record that the workspace creates and edits.
-type recordForm struct {
+// Form is one kind of record that the workspace and the API create and
+// edit.
+type Form struct {
 	Kind   string // as in URLs: /work/{Kind}/new
 	Label  string // "incident"
-	Fields []formField
-	// zero is an empty record; blank a new one, pre-filled from the query
+	Fields []Field
+	// Zero is an empty record; Blank a new one, pre-filled from the query
 	// string (?incident_id=… on "add a harm").
-	zero  func() any
-	blank func(r *http.Request) any
-	get   func(ctx context.Context, q db.Querier, id string) (any, error)
-	save  func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error
-	id    func(rec any) string
-	// shown is where a saved record is seen.
-	shown func(rec any) string
-	// remove deletes a record (its revisions stay); nil for kinds that
+	Zero  func() any
+	Blank func(r *http.Request) any
+	Get   func(ctx context.Context, q db.Querier, id string) (any, error)
+	// Save saves rec, asking access first (writeChecked).
+	Save func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error
+	IDOf func(rec any) string
+	// Shown is where a saved record is seen.
+	Shown func(rec any) string
+	// Remove deletes a record (its revisions stay); nil for kinds that
 	// other records refer to, which are corrected rather than deleted.
-	remove func(ctx context.Context, tx *db.Tx, id string) error
+	Remove func(ctx context.Context, tx *db.Tx, id string) error
 }
 
-// formOf builds a recordForm for records of type T. Its save asks access
-// first (writeChecked), so the workspace and the API cannot forget it.
-func formOf[T any](kind, label string, fields []formField,
+// Field is one input of a record's form; its Name is the record's JSON
+// field.
+type Field struct {
+	Name  string
+	Label string
+	// Input is how the field is entered: text, date, textarea, select,
+	// checks (a set of strings), numbers (a set of integers), list (one
+	// value a line), number (an integer, empty for unknown), bool, or
+	// victims (one organisation a line, optionally followed by its role),
+	// or ref (one reference to a record, resolved like a list's lines).
+	Input   string
+	Options []string
+	// Labels name options where the value alone says too little.
+	Labels map[string]string
+	// Optional selects offer an empty choice.
+	Optional bool
+	Help     string
+	// Resolve turns what a person types on a line of a list (a name, an
+	// email, a URL) into the id the record holds (an Unresolved error when
+	// it names no record the viewer may see); Show turns ids back.
+	Resolve func(ctx context.Context, q db.Querier, text string) (string, error)
+	Show    func(ctx context.Context, q db.Querier, ids []string) ([]string, error)
+}
+
+// Unresolved is a reference that names no record: shown next to its field.
+type Unresolved string
+
+func (e Unresolved) Error() string { return string(e) }
+
+// formOf builds a Form for records of type T. Its Save asks access first
+// (writeChecked), so the workspace and the API cannot forget it.
+func formOf[T any](kind, label string, fields []Field,
 	get func(context.Context, db.Querier, string) (*T, error),
 	save func(context.Context, *db.Tx, *http.Request, *T) error,
-	id func(*T) string, shown func(*T) string, prefill func(*http.Request, *T)) *recordForm {
-	return &recordForm{Kind: kind, Label: label, Fields: fields,
-		zero: func() any { return new(T) },
-		blank: func(r *http.Request) any {
+	id func(*T) string, shown func(*T) string, prefill func(*http.Request, *T)) *Form {
+	return &Form{Kind: kind, Label: label, Fields: fields,
+		Zero: func() any { return new(T) },
+		Blank: func(r *http.Request) any {
 			rec := new(T)
 			if prefill != nil {
 				prefill(r, rec)
@@ -55,10 +95,10 @@ func formOf[T any](kind, label string, fields []formField,
 			}
 			return rec
 		},
-		get: func(ctx context.Context, q db.Querier, id string) (any, error) { return get(ctx, q, id) },
-		save: func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error {
+		Get: func(ctx context.Context, q db.Querier, id string) (any, error) { return get(ctx, q, id) },
+		Save: func(ctx context.Context, tx *db.Tx, r *http.Request, rec any) error {
 			var stored any // what rec changes, if it exists: its hidden references stay
-			if id := idOf(rec); id != "" {
+			if id := ID(rec); id != "" {
 				switch prev, err := get(ctx, tx, id); {
 				case err == nil:
 					stored = prev
@@ -68,16 +108,17 @@ func formOf[T any](kind, label string, fields []formField,
 			}
 			return writeChecked(ctx, tx, r, rec, stored, func() error { return save(ctx, tx, r, rec.(*T)) })
 		},
-		id:    func(rec any) string { return id(rec.(*T)) },
-		shown: func(rec any) string { return shown(rec.(*T)) },
+		IDOf:  func(rec any) string { return id(rec.(*T)) },
+		Shown: func(rec any) string { return shown(rec.(*T)) },
 	}
 }
 
 const dateHelp = "YYYY-MM-DD, YYYY-MM or YYYY; empty when unknown."
 
-// recordForms are the kinds of record the workspace edits, for viewer v:
-// names typed in the forms resolve only to records v may see.
-func recordForms(v access.Viewer) map[string]*recordForm {
+// Forms are the kinds of record the workspace and the API edit, by their
+// Kind, for viewer v: names typed in the forms resolve only to records v
+// may see.
+func Forms(v access.Viewer) map[string]*Form {
 	orgRef := resolver(v, "organisation", "identity--", func(ctx context.Context, q db.Querier, name string) ([]string, error) {
 		return trace.FindByName(ctx, q, "organisation", name)
 	})
@@ -95,7 +136,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 		return db.Column[string](ctx, q, `SELECT id FROM campaigns WHERE name = ? ORDER BY id`, name)
 	})
 	incidentRef := resolver(v, "incident", "incident--", nil)
-	sources := formField{Name: "source_ids", Label: "Sources", Input: "list", resolve: sourceRef,
+	sources := Field{Name: "source_ids", Label: "Sources", Input: "list", Resolve: sourceRef,
 		Help: "One a line: a source's id or URL. Record a new source first under Sources."}
 
 	articles := map[string]string{}
@@ -111,16 +152,16 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 	}
 
 	// Every kind of record carries a marking (internal/access).
-	marking := []formField{
+	marking := []Field{
 		{Name: "tlp", Label: "Marking (TLP 2.0)", Input: "select", Options: vocab.TLP.Values,
 			Help: "clear: public; green: every signed-in user; amber: your organisation and those it is shared with; amber+strict: your organisation only; red: the named readers only."},
-		{Name: "shared_with", Label: "Shared with (amber)", Input: "list", resolve: teamRef, show: account.TeamNames,
+		{Name: "shared_with", Label: "Shared with (amber)", Input: "list", Resolve: teamRef, Show: account.TeamNames,
 			Help: "One organisation name a line."},
-		{Name: "readers", Label: "Readers (red)", Input: "list", resolve: userRef, show: account.UserEmails,
+		{Name: "readers", Label: "Readers (red)", Input: "list", Resolve: userRef, Show: account.UserEmails,
 			Help: "One email a line."},
 	}
-	forms := []*recordForm{
-		formOf("incidents", "incident", []formField{
+	forms := []*Form{
+		formOf("incidents", "incident", []Field{
 			{Name: "title", Label: "Title", Input: "text"},
 			{Name: "summary", Label: "Summary", Input: "textarea"},
 			{Name: "attack_types", Label: "Attack types", Input: "checks", Options: vocab.AttackTypes.Values},
@@ -130,10 +171,10 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			{Name: "end", Label: "End", Input: "date", Help: dateHelp},
 			{Name: "discovered", Label: "Discovered", Input: "date", Help: dateHelp},
 			{Name: "disclosed", Label: "Disclosed", Input: "date", Help: dateHelp},
-			{Name: "victims", Label: "Victims", Input: "victims", Options: vocab.VictimRoles.Values, resolve: orgRef,
+			{Name: "victims", Label: "Victims", Input: "victims", Options: vocab.VictimRoles.Values, Resolve: orgRef,
 				Help: "One a line: an organisation's name or id, then optionally its role (" + strings.Join(vocab.VictimRoles.Values, ", ") + ")."},
 			{Name: "countries", Label: "Countries affected", Input: "list", Help: "ISO 3166-1 alpha-2 codes, such as FR, KE."},
-			{Name: "campaign_id", Label: "Campaign", Input: "ref", resolve: campaignRef, Help: "A campaign's name or id; empty for none."},
+			{Name: "campaign_id", Label: "Campaign", Input: "ref", Resolve: campaignRef, Help: "A campaign's name or id; empty for none."},
 			{Name: "convention_articles", Label: "UN Convention against Cybercrime offences", Input: "numbers", Options: articleNumbers, Labels: articles},
 			sources,
 		}, trace.GetIncident,
@@ -154,9 +195,9 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 				}
 			}),
 
-		formOf("harms", "harm figure", []formField{
-			{Name: "incident_id", Label: "Incident", Input: "ref", resolve: incidentRef},
-			{Name: "organisation_id", Label: "Victim (optional)", Input: "ref", resolve: orgRef,
+		formOf("harms", "harm figure", []Field{
+			{Name: "incident_id", Label: "Incident", Input: "ref", Resolve: incidentRef},
+			{Name: "organisation_id", Label: "Victim (optional)", Input: "ref", Resolve: orgRef,
 				Help: "The organisation this figure is about, when the incident has several victims."},
 			{Name: "indicator", Label: "Indicator", Input: "select", Options: indicators},
 			{Name: "category", Label: "Category", Input: "select", Options: vocab.HarmCategories.Values, Optional: true,
@@ -177,10 +218,10 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			func(h *harm.Harm) string { return "/incidents/" + h.IncidentID },
 			func(r *http.Request, h *harm.Harm) { h.IncidentID = r.URL.Query().Get("incident_id") }),
 
-		formOf("attributions", "attribution", []formField{
-			{Name: "incident_id", Label: "Incident", Input: "ref", resolve: incidentRef, Help: "An incident's id, or leave empty and give a campaign."},
-			{Name: "campaign_id", Label: "Campaign", Input: "ref", resolve: campaignRef},
-			{Name: "actor_id", Label: "Actor", Input: "ref", resolve: actorRef, Help: "A threat actor's name, alias or id."},
+		formOf("attributions", "attribution", []Field{
+			{Name: "incident_id", Label: "Incident", Input: "ref", Resolve: incidentRef, Help: "An incident's id, or leave empty and give a campaign."},
+			{Name: "campaign_id", Label: "Campaign", Input: "ref", Resolve: campaignRef},
+			{Name: "actor_id", Label: "Actor", Input: "ref", Resolve: actorRef, Help: "A threat actor's name, alias or id."},
 			{Name: "attributed_by", Label: "Attributed by", Input: "text", Help: "Who made the attribution: a government, a company, a researcher."},
 			{Name: "attributed_on", Label: "Attributed on", Input: "date", Help: dateHelp},
 			{Name: "basis", Label: "Basis", Input: "textarea", Help: "On what evidence."},
@@ -200,7 +241,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			},
 			func(r *http.Request, a *trace.Attribution) { a.IncidentID = r.URL.Query().Get("incident_id") }),
 
-		formOf("organisations", "organisation", []formField{
+		formOf("organisations", "organisation", []Field{
 			{Name: "name", Label: "Name", Input: "text"},
 			{Name: "aliases", Label: "Other names", Input: "list", Help: "One a line."},
 			{Name: "kind", Label: "Kind", Input: "select", Options: vocab.OrganisationKinds.Values},
@@ -218,7 +259,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			func(o *trace.Organisation) string { return "/work/organisations?saved=" + o.ID },
 			nil),
 
-		formOf("sources", "source", []formField{
+		formOf("sources", "source", []Field{
 			{Name: "title", Label: "Title", Input: "text"},
 			{Name: "url", Label: "URL", Input: "text"},
 			{Name: "publisher", Label: "Publisher", Input: "text"},
@@ -234,7 +275,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			func(s *trace.Source) string { return "/work/sources?saved=" + s.ID },
 			func(r *http.Request, s *trace.Source) { s.Reliability, s.Credibility = "F", 6 }),
 
-		formOf("actors", "threat actor", []formField{
+		formOf("actors", "threat actor", []Field{
 			{Name: "name", Label: "Name", Input: "text"},
 			{Name: "aliases", Label: "Aliases", Input: "list", Help: "One a line."},
 			{Name: "type", Label: "Type", Input: "select", Options: vocab.ActorTypes.Values},
@@ -246,7 +287,7 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			func(a *trace.Actor) string { return "/actors/" + a.ID },
 			func(r *http.Request, a *trace.Actor) { a.Type = "unknown" }),
 
-		formOf("campaigns", "campaign", []formField{
+		formOf("campaigns", "campaign", []Field{
 			{Name: "name", Label: "Name", Input: "text"},
 			{Name: "first_seen", Label: "First seen", Input: "date", Help: dateHelp},
 			{Name: "last_seen", Label: "Last seen", Input: "date", Help: dateHelp},
@@ -257,14 +298,14 @@ func recordForms(v access.Viewer) map[string]*recordForm {
 			func(c *trace.Campaign) string { return "/campaigns/" + c.ID },
 			nil),
 	}
-	out := map[string]*recordForm{}
+	out := map[string]*Form{}
 	for _, f := range forms {
 		f.Fields = append(f.Fields, marking...)
 		out[f.Kind] = f
 	}
-	out["incidents"].remove = deleteIncident
-	out["harms"].remove = harm.Delete
-	out["attributions"].remove = trace.DeleteAttribution
+	out["incidents"].Remove = deleteIncident
+	out["harms"].Remove = harm.Delete
+	out["attributions"].Remove = trace.DeleteAttribution
 	return out
 }
 
@@ -293,7 +334,7 @@ func deleteIncident(ctx context.Context, tx *db.Tx, id string) error {
 }
 
 // saveAs adapts a catalogue record's save function, which needs nothing
-// of the request, to a recordForm.
+// of the request, to a Form.
 func saveAs[T any](save func(context.Context, *db.Tx, *T) (revision.Outcome, error)) func(context.Context, *db.Tx, *http.Request, *T) error {
 	return func(ctx context.Context, tx *db.Tx, _ *http.Request, rec *T) error {
 		_, err := save(ctx, tx, rec)
@@ -327,11 +368,11 @@ func resolver(v access.Viewer, kind, idPrefix string,
 		case len(seen) == 1:
 			return seen[0], nil
 		case len(seen) > 1:
-			return "", notFound(fmt.Sprintf("several %ss match %q: give the id (%s…)", kind, text, idPrefix))
+			return "", Unresolved(fmt.Sprintf("several %ss match %q: give the id (%s…)", kind, text, idPrefix))
 		case strings.Contains(text, "--"):
-			return "", notFound(fmt.Sprintf("no %s with the id %q", kind, text))
+			return "", Unresolved(fmt.Sprintf("no %s with the id %q", kind, text))
 		}
-		return "", notFound(fmt.Sprintf("no %s matches %q: record it first, or give its id", kind, text))
+		return "", Unresolved(fmt.Sprintf("no %s matches %q: record it first, or give its id", kind, text))
 	}
 }
 
@@ -348,7 +389,7 @@ func userRef(ctx context.Context, q db.Querier, email string) (string, error) {
 func accountRef(ids []string, err error) (string, error) {
 	if errors.Is(err, account.ErrNoSuch) {
 		_, msg, _ := strings.Cut(err.Error(), ": ")
-		return "", notFound(msg)
+		return "", Unresolved(msg)
 	}
 	if err != nil {
 		return "", err

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/harmtrace/harmtrace/internal/access"
 	"github.com/harmtrace/harmtrace/internal/db"
+	"github.com/harmtrace/harmtrace/internal/httpkit"
+	"github.com/harmtrace/harmtrace/internal/records"
 	"github.com/harmtrace/harmtrace/internal/report"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
@@ -17,7 +19,7 @@ import (
 )
 
 // The API's record endpoints reuse the workspace's record kinds
-// (recordForms): the same lookups, the same saving rules (a new incident
+// (records.Forms): the same lookups, the same saving rules (a new incident
 // belongs to its creator's organisation, a harm or an attribution only to
 // an incident the caller may see) and the same validation.
 
@@ -37,64 +39,61 @@ var listers = map[string]any{
 
 // recordEndpoints are the create, read, update and list endpoints of every
 // kind of record, and the history of any record.
-func (s *Server) recordEndpoints() []endpoint {
-	var out []endpoint
-	forms := recordForms(access.Public) // for their labels and types
+func (s *Server) recordEndpoints() []httpkit.Endpoint {
+	var out []httpkit.Endpoint
+	forms := records.Forms(access.Public) // for their labels and types
 	for _, kind := range []string{"incidents", "harms", "attributions", "organisations", "sources", "actors", "campaigns"} {
 		f := forms[kind]
 		path := "/api/v1/" + kind
 		if kind != "incidents" { // incidents have their own list and read, with harms and attributions
-			out = append(out, endpoint{method: "GET", path: path + "/{id}", summary: "One " + f.Label,
-				response: f.zero(), handler: s.apiGetRecord(kind)})
+			out = append(out, httpkit.Endpoint{Method: "GET", Path: path + "/{id}", Summary: "One " + f.Label,
+				Response: f.Zero(), Handler: s.apiGetRecord(kind)})
 		}
 		if lister, ok := listers[kind]; ok {
-			out = append(out, endpoint{method: "GET", path: path, summary: "List " + kind + " by name; q filters by name",
-				query: []string{"q", "page", "per_page"}, response: lister, handler: s.apiListRecords(kind)})
+			out = append(out, httpkit.Endpoint{Method: "GET", Path: path, Summary: "List " + kind + " by name; q filters by name",
+				Query: []string{"q", "page", "per_page"}, Response: lister, Handler: s.apiListRecords(kind)})
 		}
 		out = append(out,
-			endpoint{method: "POST", path: path, summary: "Create a " + f.Label, role: "analyst",
-				request: f.zero(), response: f.zero(), status: http.StatusCreated, handler: s.apiCreateRecord(kind)},
-			endpoint{method: "PATCH", path: path + "/{id}", role: "analyst", request: f.zero(), response: f.zero(),
-				summary: "Change the fields of a " + f.Label + " that the body gives; the others stay", handler: s.apiPatchRecord(kind)})
-		if f.remove != nil {
-			out = append(out, endpoint{method: "DELETE", path: path + "/{id}", role: "analyst", query: []string{"reason"},
-				response: deleted{}, handler: s.apiDeleteRecord(kind),
-				summary: "Delete a " + f.Label + "; its last version stays in the history with the reason"})
+			httpkit.Endpoint{Method: "POST", Path: path, Summary: "Create a " + f.Label, Role: "analyst",
+				Request: f.Zero(), Response: f.Zero(), Status: http.StatusCreated, Handler: s.apiCreateRecord(kind)},
+			httpkit.Endpoint{Method: "PATCH", Path: path + "/{id}", Role: "analyst", Request: f.Zero(), Response: f.Zero(),
+				Summary: "Change the fields of a " + f.Label + " that the body gives; the others stay", Handler: s.apiPatchRecord(kind)})
+		if f.Remove != nil {
+			out = append(out, httpkit.Endpoint{Method: "DELETE", Path: path + "/{id}", Role: "analyst", Query: []string{"reason"},
+				Response: deleted{}, Handler: s.apiDeleteRecord(kind),
+				Summary: "Delete a " + f.Label + "; its last version stays in the history with the reason"})
 		}
 	}
-	return append(out, endpoint{method: "GET", path: "/api/v1/revisions/{id}", summary: "The history of any record the caller may see (for the public: when, why and which fields, without authors or values)",
-		response: []revision.Revision{}, handler: s.apiRevisions})
+	return append(out, httpkit.Endpoint{Method: "GET", Path: "/api/v1/revisions/{id}", Summary: "The history of any record the caller may see (for the public: when, why and which fields, without authors or values)",
+		Response: []revision.Revision{}, Handler: s.apiRevisions})
 }
-
-// noRecord answers a missing, hidden or other-kind record alike.
-var noRecord = apiError{Code: "not_found", Message: "no such record"}
 
 func (s *Server) apiGetRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		rec, err := s.storedRecord(r, recordForms(*accessOf(r))[kind], r.PathValue("id"))
+		rec, err := records.Stored(r.Context(), s.store, httpkit.Access(r), records.Forms(httpkit.Access(r))[kind], r.PathValue("id"))
 		if err != nil {
 			return err
 		}
 		if rec == nil {
-			return writeJSON(w, http.StatusNotFound, noRecord)
+			return httpkit.WriteJSON(w, http.StatusNotFound, httpkit.NoRecord)
 		}
-		if err := withoutHidden(r.Context(), s.store, *accessOf(r), rec); err != nil {
+		if err := records.WithoutHidden(r.Context(), s.store, httpkit.Access(r), rec); err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, rec)
+		return httpkit.WriteJSON(w, http.StatusOK, rec)
 	}
 }
 
 func (s *Server) apiListRecords(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ctx, v, q := r.Context(), *accessOf(r), r.URL.Query()
+		ctx, v, q := r.Context(), httpkit.Access(r), r.URL.Query()
 		page, _ := strconv.Atoi(q.Get("page"))
 		perPage, err := strconv.Atoi(q.Get("per_page"))
 		if err != nil {
 			perPage = 50
 		}
 		page, perPage = max(page, 1), min(max(perPage, 1), 200)
-		sel := listSelection(kind, v, trace.Selection{Search: strings.TrimSpace(q.Get("q")), Limit: perPage, Offset: (page - 1) * perPage})
+		sel := records.ListSelection(kind, v, trace.Selection{Search: strings.TrimSpace(q.Get("q")), Limit: perPage, Offset: (page - 1) * perPage})
 		switch kind {
 		case "organisations":
 			items, total, err := trace.Organisations(ctx, s.store, sel)
@@ -111,43 +110,32 @@ func (s *Server) apiListRecords(kind string) func(w http.ResponseWriter, r *http
 	}
 }
 
-// listSelection keeps a list of kind within the viewer's reach, as
-// internal/access decides for records of that kind.
-func listSelection(kind string, v access.Viewer, sel trace.Selection) trace.Selection {
-	sel.Where, sel.Args = v.ConditionOf(kindOfList[kind], "t")
-	return sel
-}
-
-// kindOfList names the kind of record of each list.
-var kindOfList = map[string]access.Kind{"organisations": access.Organisation, "sources": access.Source,
-	"actors": access.Actor, "campaigns": access.Campaign}
-
 func listed[T any](w http.ResponseWriter, items []T, total, page, perPage int, err error) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, recordList[T]{Items: items, Total: total, Page: page, PerPage: perPage})
+	return httpkit.WriteJSON(w, http.StatusOK, recordList[T]{Items: items, Total: total, Page: page, PerPage: perPage})
 }
 
 // apiCreateRecord saves the body as a new record: the fields of an empty
 // record with the body's laid over them, as a patch of nothing.
 func (s *Server) apiCreateRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f := recordForms(*accessOf(r))[kind]
-		return s.overlay(w, r, f, f.zero(), http.StatusCreated)
+		f := records.Forms(httpkit.Access(r))[kind]
+		return s.overlay(w, r, f, f.Zero(), http.StatusCreated)
 	}
 }
 
 // apiPatchRecord overlays the body's fields on the stored record.
 func (s *Server) apiPatchRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f := recordForms(*accessOf(r))[kind]
-		stored, err := s.storedRecord(r, f, r.PathValue("id"))
+		f := records.Forms(httpkit.Access(r))[kind]
+		stored, err := records.Stored(r.Context(), s.store, httpkit.Access(r), f, r.PathValue("id"))
 		if err != nil {
 			return err
 		}
 		if stored == nil {
-			return writeJSON(w, http.StatusNotFound, noRecord)
+			return httpkit.WriteJSON(w, http.StatusNotFound, httpkit.NoRecord)
 		}
 		return s.overlay(w, r, f, stored, http.StatusOK)
 	}
@@ -156,10 +144,10 @@ func (s *Server) apiPatchRecord(kind string) func(w http.ResponseWriter, r *http
 // overlay lays the body's fields over a record's and saves the result.
 // The id and the owner are not the caller's to set: the store gives a new
 // record its id, and its owner is the caller's organisation.
-func (s *Server) overlay(w http.ResponseWriter, r *http.Request, f *recordForm, stored any, status int) error {
+func (s *Server) overlay(w http.ResponseWriter, r *http.Request, f *records.Form, stored any, status int) error {
 	var body map[string]json.RawMessage
-	if err := decode(w, r, &body); err != nil {
-		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+	if err := httpkit.DecodeJSON(w, r, &body); err != nil {
+		return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
 	}
 	fields, err := revision.Fields(stored)
 	if err != nil {
@@ -174,37 +162,37 @@ func (s *Server) overlay(w http.ResponseWriter, r *http.Request, f *recordForm, 
 	if err != nil {
 		return err
 	}
-	rec := f.zero()
+	rec := f.Zero()
 	dec := json.NewDecoder(bytes.NewReader(merged))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(rec); err != nil {
-		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_json", Message: err.Error()})
+		return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_json", Message: err.Error()})
 	}
 	return s.saveRecord(w, r, f, rec, status)
 }
 
 // saveRecord saves a record in one write by the caller and answers with
 // it, or 422 naming the fields at fault.
-func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, f *recordForm, rec any, status int) error {
-	err := s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: "api " + r.Method + " " + r.URL.Path}, func(tx *db.Tx) error {
-		return f.save(r.Context(), tx, r, rec)
+func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, f *records.Form, rec any, status int) error {
+	err := s.store.Write(r.Context(), db.Author{Who: httpkit.User(r).Email, Why: "api " + r.Method + " " + r.URL.Path}, func(tx *db.Tx) error {
+		return f.Save(r.Context(), tx, r, rec)
 	})
 	if fields := validate.Fields(err); fields != nil {
-		return writeJSON(w, http.StatusUnprocessableEntity, fieldError{Code: "invalid_record", Message: "the record is not valid", Fields: fields})
+		return httpkit.WriteJSON(w, http.StatusUnprocessableEntity, httpkit.FieldErrors{Code: "invalid_record", Message: "the record is not valid", Fields: fields})
 	}
 	if access.IsRefusal(err) {
-		return s.refused(w, r, err)
+		return httpkit.Refused(w, r, s.pages, err)
 	}
 	if errors.Is(err, access.ErrHidden) {
-		return writeJSON(w, http.StatusNotFound, noRecord)
+		return httpkit.WriteJSON(w, http.StatusNotFound, httpkit.NoRecord)
 	}
 	if err != nil {
 		return err
 	}
-	if err := withoutHidden(r.Context(), s.store, *accessOf(r), rec); err != nil {
+	if err := records.WithoutHidden(r.Context(), s.store, httpkit.Access(r), rec); err != nil {
 		return err
 	}
-	return writeJSON(w, status, rec)
+	return httpkit.WriteJSON(w, status, rec)
 }
 
 // deleted answers a deletion.
@@ -215,49 +203,49 @@ type deleted struct {
 func (s *Server) apiDeleteRecord(kind string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("id")
-		f := recordForms(*accessOf(r))[kind]
-		stored, err := s.storedRecord(r, f, id)
+		f := records.Forms(httpkit.Access(r))[kind]
+		stored, err := records.Stored(r.Context(), s.store, httpkit.Access(r), f, id)
 		if err != nil {
 			return err
 		}
 		if stored == nil {
-			return writeJSON(w, http.StatusNotFound, noRecord)
+			return httpkit.WriteJSON(w, http.StatusNotFound, httpkit.NoRecord)
 		}
 		why := "api DELETE " + r.URL.Path
 		if reason := strings.TrimSpace(r.URL.Query().Get("reason")); reason != "" {
 			why = reason
 		}
-		err = s.store.Write(r.Context(), db.Author{Who: viewer(r).Email, Why: why}, func(tx *db.Tx) error {
-			return deleteChecked(r.Context(), tx, r, id, f.remove)
+		err = s.store.Write(r.Context(), db.Author{Who: httpkit.User(r).Email, Why: why}, func(tx *db.Tx) error {
+			return records.DeleteChecked(r.Context(), tx, r, id, f.Remove)
 		})
 		if access.IsRefusal(err) {
-			return s.refused(w, r, err)
+			return httpkit.Refused(w, r, s.pages, err)
 		}
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, deleted{id})
+		return httpkit.WriteJSON(w, http.StatusOK, deleted{id})
 	}
 }
 
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	ok, err := report.RecordVisible(r.Context(), s.store, *accessOf(r), id)
+	ok, err := report.RecordVisible(r.Context(), s.store, httpkit.Access(r), id)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return writeJSON(w, http.StatusNotFound, noRecord)
+		return httpkit.WriteJSON(w, http.StatusNotFound, httpkit.NoRecord)
 	}
 	revs, err := revision.List(r.Context(), s.store, id)
 	if err != nil {
 		return err
 	}
-	if revs, err = visibleHistory(r.Context(), s.store, *accessOf(r), id, revs); err != nil {
+	if revs, err = records.VisibleHistory(r.Context(), s.store, httpkit.Access(r), id, revs); err != nil {
 		return err
 	}
-	if viewer(r) == nil {
+	if httpkit.User(r) == nil {
 		revs = revision.ForPublic(revs)
 	}
-	return writeJSON(w, http.StatusOK, revs)
+	return httpkit.WriteJSON(w, http.StatusOK, revs)
 }

@@ -1,4 +1,4 @@
-package web
+package httpkit
 
 import (
 	"context"
@@ -21,8 +21,8 @@ import (
 // one computation; other keys compute on their own; a reader whose
 // computation was cancelled leaves the others to compute again.
 func TestCacheComputesOnce(t *testing.T) {
-	s := &Server{store: dbtest.SQLite(t)}
-	c := &untilChange[string, int]{size: 8}
+	store := dbtest.SQLite(t)
+	c := NewUntilChange[string, int](8)
 	ctx := context.Background()
 	var computed atomic.Int32
 	release := make(chan struct{})
@@ -35,7 +35,7 @@ func TestCacheComputesOnce(t *testing.T) {
 	results := make([]int, 8)
 	for i := range results {
 		wg.Go(func() {
-			v, err := c.get(ctx, s, "sector=Health", slow)
+			v, err := c.Get(ctx, store, "sector=Health", slow)
 			if err != nil {
 				t.Error(err)
 			}
@@ -57,17 +57,17 @@ func TestCacheComputesOnce(t *testing.T) {
 			t.Errorf("reader %d got %d", i, v)
 		}
 	}
-	if v, _ := c.get(ctx, s, "sector=Health", slow); v != 42 || computed.Load() != 1 {
+	if v, _ := c.Get(ctx, store, "sector=Health", slow); v != 42 || computed.Load() != 1 {
 		t.Errorf("a later reader: %d after %d computations, want the kept 42", v, computed.Load())
 	}
-	if _, err := c.get(ctx, s, "sector=Water", func() (int, error) { computed.Add(1); return 7, nil }); err != nil || computed.Load() != 2 {
+	if _, err := c.Get(ctx, store, "sector=Water", func() (int, error) { computed.Add(1); return 7, nil }); err != nil || computed.Load() != 2 {
 		t.Errorf("another key: %v, %d computations, want its own", err, computed.Load())
 	}
 
 	// The first reader's request is cancelled: the one waiting computes.
 	started, cancelled := make(chan struct{}), make(chan struct{})
 	go func() {
-		_, _ = c.get(ctx, s, "country=CD", func() (int, error) {
+		_, _ = c.Get(ctx, store, "country=CD", func() (int, error) {
 			close(started)
 			<-cancelled
 			return 0, context.Canceled
@@ -76,7 +76,7 @@ func TestCacheComputesOnce(t *testing.T) {
 	<-started
 	done := make(chan int)
 	go func() {
-		v, err := c.get(ctx, s, "country=CD", func() (int, error) { return 9, nil })
+		v, err := c.Get(ctx, store, "country=CD", func() (int, error) { return 9, nil })
 		if err != nil {
 			t.Error(err)
 		}
@@ -89,10 +89,10 @@ func TestCacheComputesOnce(t *testing.T) {
 	}
 	// An error is no value to keep.
 	boom := errors.New("boom")
-	if _, err := c.get(ctx, s, "q=x", func() (int, error) { return 0, boom }); !errors.Is(err, boom) {
+	if _, err := c.Get(ctx, store, "q=x", func() (int, error) { return 0, boom }); !errors.Is(err, boom) {
 		t.Errorf("error: %v", err)
 	}
-	if v, err := c.get(ctx, s, "q=x", func() (int, error) { return 3, nil }); err != nil || v != 3 {
+	if v, err := c.Get(ctx, store, "q=x", func() (int, error) { return 3, nil }); err != nil || v != 3 {
 		t.Errorf("after an error: %d, %v; want a fresh computation", v, err)
 	}
 }
@@ -103,7 +103,7 @@ func TestCacheComputesOnce(t *testing.T) {
 // single flight and, as the baseline in the same run, each computing the
 // report as before. ns/op is the time until the last reader has its answer.
 //
-//	go test -run '^$' -bench ColdReaders -benchtime 5x ./internal/web
+//	go test -run '^$' -bench ColdReaders -benchtime 5x ./internal/httpkit
 func BenchmarkColdReaders(b *testing.B) {
 	n := 20_000
 	if v := os.Getenv("HARMTRACE_BENCH_INCIDENTS"); v != "" {
@@ -114,18 +114,18 @@ func BenchmarkColdReaders(b *testing.B) {
 	if err := synthetic.Generate(ctx, store, n); err != nil {
 		b.Fatal(err)
 	}
-	s := &Server{store: store}
+	var reports *Reports
 	f := report.Filter{Viewer: &access.Public, Sector: vocab.Sectors()[0]}
 	for _, c := range []struct {
 		name string
 		read func() error
 	}{
-		{"single-flight", func() error { _, err := s.report(ctx, f); return err }},
+		{"single-flight", func() error { _, err := reports.Report(ctx, f); return err }},
 		{"each-computes", func() error { _, err := report.Compute(ctx, store, f); return err }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				s.reports = &untilChange[string, *report.Report]{size: 512} // cold
+				reports = NewReports(store, nil) // cold
 				var wg sync.WaitGroup
 				for r := 0; r < 8; r++ {
 					wg.Go(func() {
