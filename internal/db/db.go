@@ -408,9 +408,11 @@ func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
 		st = t.tx.StmtContext(ctx, shared)
 	} else {
 		st, err = t.tx.PrepareContext(ctx, rebind(t.dialect, q))
-		// The pool's connection is this transaction's until it ends: the
-		// statement is kept for later transactions once it has.
-		t.unkept = append(t.unkept, q)
+		if t.shared != nil {
+			// The pool's connection is this transaction's until it ends:
+			// the statement is kept for later transactions once it has.
+			t.unkept = append(t.unkept, q)
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -58,6 +58,9 @@ func (c *stmtCache) kept(q string) *sql.Stmt {
 }
 
 func (c *stmtCache) isFull() bool {
+	if c == nil {
+		return true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.full
@@ -83,6 +86,9 @@ func (c *stmtCache) add(q string, st *sql.Stmt) *sql.Stmt {
 
 // keep prepares and keeps the statements of qs that the cache lacks.
 func (c *stmtCache) keep(ctx context.Context, qs []string) {
+	if c == nil {
+		return
+	}
 	for _, q := range qs {
 		if c.kept(q) == nil && !c.isFull() {
 			if st, err := c.pool.PrepareContext(ctx, q); err == nil {

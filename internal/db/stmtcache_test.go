@@ -11,13 +11,16 @@ import (
 )
 
 // TestKeptStatements: the statements a SQLite store keeps prepared answer
-// as unprepared ones do: under concurrent readers that query while they
+// as unprepared ones do (and PostgreSQL, which keeps none, answers alike): under concurrent readers that query while they
 // read, inside transactions after an earlier one prepared them, when a
 // caller's context was cancelled, past the cache's bound, and after a
 // rolled-back transaction.
 func TestKeptStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) { keptStatements(t, store) })
+}
+
+func keptStatements(t *testing.T, store *db.DB) {
 	ctx := context.Background()
-	store := dbtest.SQLite(t)
 	if err := store.Write(ctx, db.Author{Who: "test"}, func(tx *db.Tx) error {
 		return tx.ExecScript(ctx, `CREATE TABLE scratch (id TEXT PRIMARY KEY, email TEXT NOT NULL)`)
 	}); err != nil {
