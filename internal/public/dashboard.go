@@ -21,7 +21,6 @@ import (
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/interchange/stix"
 	"github.com/harmtrace/harmtrace/internal/report"
-	"github.com/harmtrace/harmtrace/internal/retarget"
 	"github.com/harmtrace/harmtrace/internal/revision"
 	"github.com/harmtrace/harmtrace/internal/trace"
 	"github.com/harmtrace/harmtrace/internal/vocab"
@@ -42,7 +41,8 @@ type homePage struct {
 	Figures                         []report.NamedRange
 	Options                         filterOptions
 	// AttackedAgain counts the organisations named by two clear incidents
-	// at most 12 months apart (retarget.Count), of all clear incidents.
+	// at most 12 months apart (retarget.Count), of all clear incidents,
+	// as of the newest count (retarget.KeptCount).
 	AttackedAgain int
 	// Reported are the anonymous counts of the victims' reports to the
 	// helpers (nil without a cases store): never a case, each count under
@@ -63,7 +63,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		timeline = append(timeline, chart.Bar{Label: b.Key, Value: float64(b.Incidents)})
 		people = append(people, chart.Bar{Label: b.Key, Value: float64(b.PeopleAffectedMin)})
 	}
-	again, err := retarget.Count(r.Context(), s.store, 0)
+	again, err := s.attackedAgain.Get(r.Context())
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/httpkit"
 	"github.com/harmtrace/harmtrace/internal/report"
+	"github.com/harmtrace/harmtrace/internal/retarget"
 )
 
 //go:embed templates/*.html
@@ -32,6 +33,8 @@ type Server struct {
 	index   *report.Index
 	reports *httpkit.Reports
 	pages   *template.Template
+	// attackedAgain keeps the count of organisations attacked again.
+	attackedAgain *retarget.KeptCount
 	// countReports shows the anonymous counts of the victims' reports on
 	// the dashboard (there is a cases store).
 	countReports bool
@@ -71,8 +74,12 @@ func New(log *slog.Logger, store *db.DB, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{log: log, store: store, index: opts.Index, reports: opts.Reports, pages: pages,
-		countReports: opts.Cases != nil}, nil
+	s := &Server{log: log, store: store, index: opts.Index, reports: opts.Reports, pages: pages,
+		countReports: opts.Cases != nil}
+	if store != nil {
+		s.attackedAgain = retarget.NewKeptCount(store, log)
+	}
+	return s, nil
 }
 
 // Routes registers the public pages.

@@ -2,6 +2,7 @@ package retarget_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -162,6 +163,28 @@ func TestWarnings(t *testing.T) {
 		// at most a year apart (the refuge, the radio, not the hospital).
 		if n, err := retarget.Count(ctx, store, 0); err != nil || n != 2 {
 			t.Fatalf("attacked again: %d %v", n, err)
+		}
+		// The dashboard keeps the count: its first reader waits for it;
+		// after a change, a reader gets the count kept so far or the new
+		// one, and the new one once it is counted.
+		kept := retarget.NewKeptCount(store, slog.New(slog.DiscardHandler))
+		if n, err := kept.Get(ctx); err != nil || n != 2 {
+			t.Fatalf("kept count: %d %v", n, err)
+		}
+		w.incident("The hospital again", now.AddDate(0, 0, -20).Format("2006-01-02"), "confirmed", []string{"ransomware"}, old)
+		w.incident("The hospital once more", now.Format("2006-01-02"), "confirmed", []string{"ransomware"}, old)
+		for tries := 0; ; tries++ {
+			n, err := kept.Get(ctx)
+			if err != nil || (n != 2 && n != 3) {
+				t.Fatalf("kept count after a change: %d %v", n, err)
+			}
+			if n == 3 {
+				break
+			}
+			if tries == 1000 {
+				t.Fatal("the kept count never counted the change")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 }
