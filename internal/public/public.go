@@ -121,7 +121,7 @@ func (s *Server) actors(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	counts, err := report.ActorCounts(r.Context(), s.store, report.Filter{Viewer: &v})
+	counts, err := s.index.ActorCounts(r.Context(), s.store, report.Filter{Viewer: &v})
 	if err != nil {
 		return err
 	}

@@ -271,3 +271,32 @@ func (ix *Index) extraIncidents(ctx context.Context, q db.Querier) ([]string, er
 	k.changes, k.ok, k.ids = changes, true, ids
 	return ids, nil
 }
+
+// ActorCounts is report.ActorCounts from the index: per actor, how many
+// of the selected incidents it is attributed (the actor facet holds the
+// counted attributions of ActorsQuery). The actors page asks for it on
+// every view; the SQL reads every incident a viewer may read.
+func (ix *Index) ActorCounts(ctx context.Context, q db.Querier, f Filter) (map[string]int, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if !ix.usesIndex(q) {
+		return ActorCounts(ctx, q, f)
+	}
+	if err := ix.sync(ctx); err != nil {
+		return nil, err
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sel, err := ix.selection(ctx, q, f)
+	if err != nil {
+		return nil, fmt.Errorf("actor counts: %w", err)
+	}
+	out := map[string]int{}
+	for _, b := range ix.values[facetActor] {
+		if n := ix.bitmaps[b].AndCardinality(sel); n > 0 {
+			out[ix.keyOf[b]] = int(n)
+		}
+	}
+	return out, nil
+}

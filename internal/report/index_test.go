@@ -109,6 +109,17 @@ func sameAnswers(t *testing.T, ctx context.Context, store *db.DB, ix *report.Ind
 	if a, b := jsonOf(fastIDs), jsonOf(slowIDs); a != b {
 		t.Fatalf("%s, filter %s: index and SQL ids differ:\nindex %s\nSQL   %s", step, describe(f), a, b)
 	}
+	fastActors, err := ix.ActorCounts(ctx, store, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slowActors, err := report.ActorCounts(ctx, store, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := jsonOf(fastActors), jsonOf(slowActors); a != b {
+		t.Fatalf("%s, filter %s: index and SQL actor counts differ:\nindex %s\nSQL   %s", step, describe(f), a, b)
+	}
 	return slow.Incidents
 }
 
