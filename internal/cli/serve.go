@@ -213,6 +213,15 @@ func newHTTPServer(handler http.Handler, log *slog.Logger) *http.Server {
 // buildIndex builds the facet index that answers the dashboard's filters
 // and the lists, with a line of progress for every 50,000 incidents read.
 func buildIndex(ctx context.Context, store *db.DB, log *slog.Logger) (*report.Index, error) {
+	// The index is a large heap that lives as long as the server and holds
+	// few pointers, so a collection is cheap; the default GOGC of 100 lets
+	// the heap grow to twice it between collections. At a million
+	// incidents, 50 kept serve at 345 MB after the build and 359 MB after
+	// 200 requests, against 389 and 461 MB. GOGC in the environment still
+	// decides.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(50)
+	}
 	start := time.Now()
 	log.Info("building the facet index")
 	ix, err := report.BuildIndex(ctx, store, func(read int) {

@@ -15,7 +15,7 @@ import (
 // incidents), so a reader must not pay it: after a change of the store,
 // the count kept so far is shown while one count runs in the background,
 // and its result is shown from then on. Only the first reader of a
-// server waits for a count.
+// server waits, for what is left of the count started with it.
 type KeptCount struct {
 	store *db.DB
 	log   *slog.Logger
@@ -28,9 +28,12 @@ type KeptCount struct {
 	first    chan struct{} // closed once the first count has ended
 }
 
-// NewKeptCount keeps the default window's count of store.
+// NewKeptCount keeps the default window's count of store, and starts
+// counting at once: the first reader waits only for what is left of it.
 func NewKeptCount(store *db.DB, log *slog.Logger) *KeptCount {
-	return &KeptCount{store: store, log: log, first: make(chan struct{})}
+	k := &KeptCount{store: store, log: log, first: make(chan struct{}), counting: true}
+	go k.count()
+	return k
 }
 
 // Get returns the newest count, starting a new one when the store has
@@ -48,7 +51,7 @@ func (k *KeptCount) Get(ctx context.Context) (int, error) {
 	}
 	if !k.counting {
 		k.counting = true
-		go k.count(changes)
+		go k.count()
 	}
 	if k.ok {
 		v := k.value
@@ -71,12 +74,18 @@ func (k *KeptCount) Get(ctx context.Context) (int, error) {
 
 var errFirstCount = errors.New("count re-targeted organisations: the first count failed (see the log)")
 
-// count counts as of changes, in the background: not the reader's
-// context, which ends with its request.
-func (k *KeptCount) count(changes int64) {
+// count counts in the background: not in a reader's context, which ends
+// with its request. The count is true at least of the store's count of
+// changes read before it (a write while it counts makes the next reader
+// count again).
+func (k *KeptCount) count() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	n, err := Count(ctx, k.store, 0)
+	changes, err := db.Changes(ctx, k.store)
+	n := 0
+	if err == nil {
+		n, err = Count(ctx, k.store, 0)
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.counting = false
