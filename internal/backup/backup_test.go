@@ -706,7 +706,18 @@ func TestBackupIsASnapshot(t *testing.T) {
 				}
 			}
 		}()
-		time.Sleep(50 * time.Millisecond)
+		// Back up once the writer has written an incident (a backup of
+		// none proves nothing), while it goes on writing.
+		for {
+			var n int
+			if err := store.QueryRow(ctx, `SELECT COUNT(*) FROM incidents`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		for range 3 {
 			var buf bytes.Buffer
 			m, err := Write(ctx, store, &buf, Options{})

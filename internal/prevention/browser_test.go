@@ -177,8 +177,8 @@ func TestBrowserPreventionJourney(t *testing.T) {
 		{"phone", 390, 844},
 	} {
 		t.Run(screen.name, func(t *testing.T) {
-			ctx := browser(t)
 			s := newPreventionSite(t)
+			ctx := browser(t) // its deadline starts once the site is ready
 			do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 				t.Helper()
 				if err := chromedp.Do(ctx, steps...); err != nil {

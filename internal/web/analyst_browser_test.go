@@ -65,10 +65,10 @@ func serve(t *testing.T, dir string) string {
 // incident while the public dashboard, the public API and
 // `harmtrace export --tlp clear` do not.
 func TestBrowserAnalystAmber(t *testing.T) {
-	ctx := browser(t)
 	dir := t.TempDir()
 	harmtrace(t, dir, "analyst password 2026\n", "user", "add", "--role", "analyst", "--org", "Health CERT", "--password-stdin", "ana@cert.example")
 	base := serve(t, dir)
+	ctx := browser(t) // its deadline starts once the site is ready
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {

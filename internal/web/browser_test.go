@@ -22,7 +22,8 @@ import (
 )
 
 // browser starts a headless Chromium, or skips the test when there is none
-// (but fails under CI, which must run it).
+// (but fails under CI, which must run it). Its deadline bounds the
+// browser's work: call it once the site under test is ready.
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	path := ""
@@ -116,8 +117,8 @@ func publicSite(t *testing.T) string {
 // TestBrowserJourney opens the dashboard, filters by sector, searches,
 // opens an incident and downloads the CSV, in a real headless Chromium.
 func TestBrowserJourney(t *testing.T) {
-	ctx := browser(t)
 	base := publicSite(t)
+	ctx := browser(t) // its deadline starts once the site is ready
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {

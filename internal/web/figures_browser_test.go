@@ -5,28 +5,80 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/harmtrace/harmtrace/internal/db"
 	"github.com/harmtrace/harmtrace/internal/db/dbtest"
 	"github.com/harmtrace/harmtrace/internal/seed"
+	"github.com/harmtrace/harmtrace/internal/stats"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
 
-// bundledSite serves the bundled open data (the HHS OCR portal and the
-// MISP threat actors), as `serve` loads it on first start.
-func bundledSite(t *testing.T) string {
+// bundled is a SQLite file holding the bundled open data, loaded once for
+// the package's tests: loading it takes most of a minute under the race
+// detector. Each test gets a copy of its own.
+var bundled struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// bundledStore returns a store holding the bundled open data (the HHS OCR
+// portal and the MISP threat actors), as `serve` loads it on first start.
+func bundledStore(t *testing.T) *db.DB {
 	t.Helper()
-	store := dbtest.SQLite(t)
-	if _, err := seed.Load(context.Background(), store, nil); err != nil {
+	bundled.once.Do(func() {
+		dir, err := os.MkdirTemp("", "harmtrace-bundled-")
+		if err != nil {
+			bundled.err = err
+			return
+		}
+		bundled.path = filepath.Join(dir, "harmtrace.db")
+		ctx := context.Background()
+		store, err := db.Open(ctx, bundled.path)
+		if err == nil {
+			_, err = store.Migrate(ctx)
+		}
+		if err == nil {
+			err = stats.Install(ctx, store)
+		}
+		if err == nil {
+			_, err = seed.Load(ctx, store, nil)
+		}
+		if store != nil {
+			err = errors.Join(err, store.Close()) // closing checkpoints the write-ahead log into the file
+		}
+		bundled.err = err
+	})
+	if bundled.err != nil {
+		t.Fatalf("load the bundled data: %v", bundled.err)
+	}
+	data, err := os.ReadFile(bundled.path)
+	if err != nil {
 		t.Fatal(err)
 	}
+	path := filepath.Join(t.TempDir(), "harmtrace.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dbtest.Open(t, path)
+}
+
+// bundledSite serves the bundled open data.
+func bundledSite(t *testing.T) string {
+	t.Helper()
+	store := bundledStore(t)
 	h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -41,8 +93,8 @@ func bundledSite(t *testing.T) string {
 // download link as a reader would: the CSV's rows, the JSON lines'
 // incidents and the STIX bundle's incidents must be the count on the page.
 func TestBrowserDownloadsHoldWhatThePageCounts(t *testing.T) {
-	ctx := browser(t)
 	base := bundledSite(t)
+	ctx := browser(t) // its deadline starts once the site is ready
 	filters := []string{
 		"attack_type=ransomware",
 		"since=2019&until=2019",
@@ -133,11 +185,7 @@ func incidentsIn(t *testing.T, link, body string) int {
 // table and the check form shrink or scroll inside their box). Each page
 // is saved as a screenshot.
 func TestBrowserEveryPageFitsAPhone(t *testing.T) {
-	ctx := browser(t)
-	store := dbtest.SQLite(t)
-	if _, err := seed.Load(context.Background(), store, nil); err != nil {
-		t.Fatal(err)
-	}
+	store := bundledStore(t)
 	n := newNewsroom(t, store)
 	h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -145,6 +193,7 @@ func TestBrowserEveryPageFitsAPhone(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	ctx := browser(t) // its deadline starts once the site is ready
 	pages := []struct{ name, path string }{
 		{"dashboard", "/"},
 		{"dashboard-filtered", "/?since=2019&until=2019&attack_type=ransomware"},
@@ -179,4 +228,13 @@ func TestBrowserEveryPageFitsAPhone(t *testing.T) {
 		}
 		screenshot(t, ctx, "390px-"+p.name)
 	}
+}
+
+// TestMain removes the bundled data's file once the package's tests end.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bundled.path != "" {
+		os.RemoveAll(filepath.Dir(bundled.path))
+	}
+	os.Exit(code)
 }

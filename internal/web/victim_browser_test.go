@@ -18,10 +18,10 @@ import (
 // and writes to the reporter; the reporter reads it with the receipt and
 // withdraws; the case worker then sees only "withdrawn on …".
 func TestBrowserReporterAndCaseWorker(t *testing.T) {
-	ctx := browser(t)
 	s := newCaseSite(t, dbtest.SQLite(t))
 	srv := httptest.NewServer(s.h)
 	t.Cleanup(srv.Close)
+	ctx := browser(t) // its deadline starts once the site is ready
 	base := srv.URL
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
