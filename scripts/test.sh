@@ -55,7 +55,18 @@ if [ -z "${HARMTRACE_TEST_POSTGRES:-}" ] && [ -n "$(pg_bin)" ]; then
 	echo "test.sh: PostgreSQL $(run_pg "$(pg_bin)/postgres" --version | awk '{print $3}') on port $port"
 fi
 
+# The bundled open data, loaded once by a build without the race detector
+# (under it, loading takes a minute of internal/web's run): the tests that
+# read it get a copy (HARMTRACE_TEST_BUNDLED; without it they load it).
+go build -o "$tmp/harmtrace" ./cmd/harmtrace
+"$tmp/harmtrace" --data "$tmp/bundled" seed >"$tmp/seed.log" 2>&1 &
+seed_pid=$!
 go vet ./...
+if wait "$seed_pid"; then
+	export HARMTRACE_TEST_BUNDLED="$tmp/bundled/harmtrace.db"
+else
+	cat "$tmp/seed.log"
+fi
 
 # The fuzz targets of the parsers that had none run briefly beside the
 # tests, one fuzzing process at a time (scripts/fuzz.sh runs them all).

@@ -178,6 +178,7 @@ func (m *matrixSite) do(email, method, path, body string, form url.Values) (int,
 }
 
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel() // the package's longest tests overlap each other once the others have run
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		ctx := context.Background()
 		users := map[string]*account.User{}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -39,6 +40,11 @@ var bundled struct {
 func bundledStore(t *testing.T) *db.DB {
 	t.Helper()
 	bundled.once.Do(func() {
+		if path := os.Getenv("HARMTRACE_TEST_BUNDLED"); path != "" {
+			// Loaded by the test command, without the race detector.
+			bundled.path = path
+			return
+		}
 		dir, err := os.MkdirTemp("", "harmtrace-bundled-")
 		if err != nil {
 			bundled.err = err
@@ -64,13 +70,18 @@ func bundledStore(t *testing.T) *db.DB {
 	if bundled.err != nil {
 		t.Fatalf("load the bundled data: %v", bundled.err)
 	}
-	data, err := os.ReadFile(bundled.path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "harmtrace.db")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
+	for _, suffix := range []string{"", "-wal"} { // a log not yet checkpointed holds part of the data
+		data, err := os.ReadFile(bundled.path + suffix)
+		if errors.Is(err, fs.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+suffix, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return dbtest.Open(t, path)
 }
@@ -93,6 +104,7 @@ func bundledSite(t *testing.T) string {
 // download link as a reader would: the CSV's rows, the JSON lines'
 // incidents and the STIX bundle's incidents must be the count on the page.
 func TestBrowserDownloadsHoldWhatThePageCounts(t *testing.T) {
+	t.Parallel() // the package's longest tests overlap each other once the others have run
 	base := bundledSite(t)
 	ctx := browser(t) // its deadline starts once the site is ready
 	filters := []string{
@@ -185,6 +197,7 @@ func incidentsIn(t *testing.T, link, body string) int {
 // table and the check form shrink or scroll inside their box). Each page
 // is saved as a screenshot.
 func TestBrowserEveryPageFitsAPhone(t *testing.T) {
+	t.Parallel() // the package's longest tests overlap each other once the others have run
 	store := bundledStore(t)
 	n := newNewsroom(t, store)
 	h, err := web.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -233,7 +246,7 @@ func TestBrowserEveryPageFitsAPhone(t *testing.T) {
 // TestMain removes the bundled data's file once the package's tests end.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bundled.path != "" {
+	if bundled.path != "" && os.Getenv("HARMTRACE_TEST_BUNDLED") == "" {
 		os.RemoveAll(filepath.Dir(bundled.path))
 	}
 	os.Exit(code)
