@@ -5,13 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/harmtrace/harmtrace/internal/browsertest"
 
 	"github.com/chromedp/chromedp"
 
@@ -26,51 +24,6 @@ import (
 	"github.com/harmtrace/harmtrace/internal/volunteer"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
-
-// browser starts a headless Chromium, or skips the test when there is none
-// (but fails under CI, which must run it), as internal/web's browser tests
-// do.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		msg := "no Chromium found: browser tests need Debian's chromium (scripts/test.sh installs it)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 1600))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
-
-// screenshot saves a full-page screenshot as a test artefact.
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("testdata", "artefacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // preventionSite is the whole server (web.New) over a store with the
 // bundled KEV catalog, an organisation nobody keeps an inventory of yet,
@@ -178,39 +131,9 @@ func TestBrowserPreventionJourney(t *testing.T) {
 	} {
 		t.Run(screen.name, func(t *testing.T) {
 			s := newPreventionSite(t)
-			ctx := browser(t) // its deadline starts once the site is ready
-			do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, steps...); err != nil {
-					t.Fatalf("%s: %v", what, err)
-				}
-			}
-			text := func(sel string) string {
-				t.Helper()
-				v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-				if err != nil {
-					t.Fatalf("text of %s: %v", sel, err)
-				}
-				return v
-			}
-			eval := func(js string) string {
-				t.Helper()
-				v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-				if err != nil {
-					t.Fatalf("%s: %v", js, err)
-				}
-				return v
-			}
-			waitText := func(sel, want string) {
-				t.Helper()
-				for range 100 {
-					if v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil && strings.Contains(v, want) {
-						return
-					}
-					_ = chromedp.Do(ctx, chromedp.Sleep(50*time.Millisecond))
-				}
-				t.Fatalf("%s never showed %q", sel, want)
-			}
+			ctx := browsertest.Start(t) // its deadline starts once the site is ready
+			page := browsertest.Page{T: t, Ctx: ctx}
+			do, text, eval, waitText := page.Do, page.Text, page.Eval, page.WaitText
 			// fits checks that the page needs no sideways scrolling, its
 			// signed-in header included: wide tables scroll inside their frame.
 			fits := func(page string) {
@@ -223,7 +146,7 @@ func TestBrowserPreventionJourney(t *testing.T) {
 					t.Errorf("%s with its header is %d px wide on a %d px screen", page, whole, screen.width)
 				}
 			}
-			shot := func(name string) { screenshot(t, ctx, "prevention-"+name+"-"+screen.name) }
+			shot := func(name string) { browsertest.Screenshot(t, ctx, "prevention-"+name+"-"+screen.name) }
 			signIn := func(email string) {
 				t.Helper()
 				do("sign in as "+email, chromedp.EmulateViewport(screen.width, screen.height), chromedp.Navigate(s.url+"/sign-in"),

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harmtrace/harmtrace/internal/browsertest"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/harmtrace/harmtrace/internal/cli"
@@ -68,7 +70,7 @@ func TestBrowserAnalystAmber(t *testing.T) {
 	dir := t.TempDir()
 	harmtrace(t, dir, "analyst password 2026\n", "user", "add", "--role", "analyst", "--org", "Health CERT", "--password-stdin", "ana@cert.example")
 	base := serve(t, dir)
-	ctx := browser(t) // its deadline starts once the site is ready
+	ctx := browsertest.Start(t) // its deadline starts once the site is ready
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -108,7 +110,7 @@ func TestBrowserAnalystAmber(t *testing.T) {
 	do(chromedp.SetValue(chromedp.ID("in-start"), "2025-02-30"), chromedp.SetValue(chromedp.ID("in-victims"), "Mercy Field Hospital"),
 		chromedp.SetValue(chromedp.ID("in-source_ids"), "https://mercy.example/statement"),
 		chromedp.Click(chromedp.ID("save")), chromedp.WaitVisible(chromedp.ID("form-errors")))
-	screenshot(t, ctx, "analyst-1-refused")
+	browsertest.Screenshot(t, ctx, "analyst-1-refused")
 	for _, field := range []string{"title", "attack_types", "start"} {
 		if got := text("#field-" + field + " .field-error"); got == "" {
 			t.Errorf("no error next to %s", field)
@@ -133,19 +135,19 @@ func TestBrowserAnalystAmber(t *testing.T) {
 	if harms := text("#harms"); !strings.Contains(harms, "service-disruption-days") {
 		t.Errorf("harms = %q", harms)
 	}
-	screenshot(t, ctx, "analyst-2-amber-incident")
+	browsertest.Screenshot(t, ctx, "analyst-2-amber-incident")
 
 	// The analyst's own views show it.
 	do(chromedp.Navigate(base+"/work"), chromedp.WaitVisible(chromedp.ID("work-incidents")))
 	if list := text("#work-incidents"); !strings.Contains(list, "Wiper attack on Mercy") || !strings.Contains(list, "TLP:amber") {
 		t.Errorf("workspace list = %q", list)
 	}
-	screenshot(t, ctx, "analyst-3-workspace")
+	browsertest.Screenshot(t, ctx, "analyst-3-workspace")
 	do(chromedp.Navigate(base+"/history/"+id), chromedp.WaitVisible(chromedp.CSS("table.diff")))
 	if h := text("main"); !strings.Contains(h, "create of harm") || !strings.Contains(h, "create of incident") {
 		t.Errorf("history = %.300q", h)
 	}
-	screenshot(t, ctx, "analyst-4-history")
+	browsertest.Screenshot(t, ctx, "analyst-4-history")
 	do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("headline")))
 	if h := text("#headline"); !strings.Contains(h, "1 cyberattack") {
 		t.Errorf("the analyst's dashboard headline = %q", h)
@@ -162,7 +164,7 @@ func TestBrowserAnalystAmber(t *testing.T) {
 	if c := text("#result-count"); !strings.HasPrefix(c, "0 ") {
 		t.Errorf("public search finds the amber incident: %q", c)
 	}
-	screenshot(t, ctx, "analyst-5-public-view")
+	browsertest.Screenshot(t, ctx, "analyst-5-public-view")
 	if resp, err := http.Get(base + "/incidents/" + id); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("public incident page: %v %v", resp.StatusCode, err)
 	}

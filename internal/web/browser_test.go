@@ -5,12 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/harmtrace/harmtrace/internal/browsertest"
 
 	"github.com/chromedp/chromedp"
 
@@ -20,51 +19,6 @@ import (
 	"github.com/harmtrace/harmtrace/internal/interchange"
 	"github.com/harmtrace/harmtrace/internal/web"
 )
-
-// browser starts a headless Chromium, or skips the test when there is none
-// (but fails under CI, which must run it). Its deadline bounds the
-// browser's work: call it once the site under test is ready.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		msg := "no Chromium found: browser tests need Debian's chromium (scripts/test.sh installs it)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 1600))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
-
-// screenshot saves a full-page screenshot as a test artefact.
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("testdata", "artefacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // waitFor waits until the page's address contains want: a submitted form
 // has loaded its result.
@@ -118,7 +72,7 @@ func publicSite(t *testing.T) string {
 // opens an incident and downloads the CSV, in a real headless Chromium.
 func TestBrowserJourney(t *testing.T) {
 	base := publicSite(t)
-	ctx := browser(t) // its deadline starts once the site is ready
+	ctx := browsertest.Start(t) // its deadline starts once the site is ready
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -137,7 +91,7 @@ func TestBrowserJourney(t *testing.T) {
 	do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("headline")))
 	headline := text(chromedp.Text(chromedp.ID("headline")))
 	home := text(chromedp.OuterHTML(chromedp.CSS("body")))
-	screenshot(t, ctx, "1-dashboard")
+	browsertest.Screenshot(t, ctx, "1-dashboard")
 	if !strings.Contains(headline, "cyberattacks") {
 		t.Errorf("headline = %q", headline)
 	}
@@ -152,7 +106,7 @@ func TestBrowserJourney(t *testing.T) {
 	if filtered := text(chromedp.Text(chromedp.ID("headline"))); !strings.Contains(filtered, "on health") {
 		t.Errorf("headline filtered by sector = %q", filtered)
 	}
-	screenshot(t, ctx, "2-filtered-by-sector")
+	browsertest.Screenshot(t, ctx, "2-filtered-by-sector")
 
 	do(chromedp.Navigate(base+"/incidents"), chromedp.SendKeys(chromedp.CSS("input[name=q]"), "Riverside"),
 		chromedp.Submit(chromedp.CSS("form.filters")))
@@ -164,13 +118,13 @@ func TestBrowserJourney(t *testing.T) {
 	if count := text(chromedp.Text(chromedp.ID("result-count"))); !strings.HasPrefix(count, "1 incidents") {
 		t.Errorf("result count = %q", count)
 	}
-	screenshot(t, ctx, "3-search")
+	browsertest.Screenshot(t, ctx, "3-search")
 
 	do(chromedp.Click(chromedp.CSS("#incident-list tbody a")), chromedp.WaitVisible(chromedp.ID("incident-title")))
 	if title := text(chromedp.Text(chromedp.ID("incident-title"))); !strings.Contains(title, "Riverside") {
 		t.Errorf("incident title = %q", title)
 	}
-	screenshot(t, ctx, "4-incident")
+	browsertest.Screenshot(t, ctx, "4-incident")
 
 	do(chromedp.Navigate(base+"/incidents?sector=Health"), chromedp.WaitVisible(chromedp.ID("download-csv")))
 	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector('#download-csv').href).then(r => r.text())`,

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/harmtrace/harmtrace/internal/browsertest"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/harmtrace/harmtrace/internal/db"
@@ -106,7 +108,7 @@ func bundledSite(t *testing.T) string {
 func TestBrowserDownloadsHoldWhatThePageCounts(t *testing.T) {
 	t.Parallel() // the package's longest tests overlap each other once the others have run
 	base := bundledSite(t)
-	ctx := browser(t) // its deadline starts once the site is ready
+	ctx := browsertest.Start(t) // its deadline starts once the site is ready
 	filters := []string{
 		"attack_type=ransomware",
 		"since=2019&until=2019",
@@ -206,7 +208,7 @@ func TestBrowserEveryPageFitsAPhone(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	ctx := browser(t) // its deadline starts once the site is ready
+	ctx := browsertest.Start(t) // its deadline starts once the site is ready
 	pages := []struct{ name, path string }{
 		{"dashboard", "/"},
 		{"dashboard-filtered", "/?since=2019&until=2019&attack_type=ransomware"},
@@ -239,7 +241,7 @@ func TestBrowserEveryPageFitsAPhone(t *testing.T) {
 			wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' ')`))
 			t.Errorf("%s is %d px wide on a 390 px screen (too wide: %s)", p.path, width, wide)
 		}
-		screenshot(t, ctx, "390px-"+p.name)
+		browsertest.Screenshot(t, ctx, "390px-"+p.name)
 	}
 }
 

@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/harmtrace/harmtrace/internal/browsertest"
 
 	"github.com/chromedp/chromedp"
 
@@ -21,42 +22,10 @@ func TestBrowserReporterAndCaseWorker(t *testing.T) {
 	s := newCaseSite(t, dbtest.SQLite(t))
 	srv := httptest.NewServer(s.h)
 	t.Cleanup(srv.Close)
-	ctx := browser(t) // its deadline starts once the site is ready
+	ctx := browsertest.Start(t) // its deadline starts once the site is ready
 	base := srv.URL
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	// waitText waits until the text of sel contains want: a form was
-	// submitted and its page has loaded.
-	waitText := func(sel, want string) {
-		t.Helper()
-		for range 100 {
-			if v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil && strings.Contains(v, want) {
-				return
-			}
-			_ = chromedp.Do(ctx, chromedp.Sleep(50*time.Millisecond))
-		}
-		t.Fatalf("%s never showed %q", sel, want)
-	}
+	page := browsertest.Page{T: t, Ctx: ctx}
+	do, text, eval, waitText := page.Do, page.Text, page.Eval, page.WaitText
 	fitsThePhone := func(page string) {
 		t.Helper()
 		if w, _ := strconv.Atoi(eval(`String(document.documentElement.scrollWidth)`)); w > 390 || w == 0 {
@@ -96,13 +65,13 @@ func TestBrowserReporterAndCaseWorker(t *testing.T) {
 		t.Fatalf("receipt %q, plan %.300s", receipt, plan)
 	}
 	fitsThePhone("the receipt")
-	screenshot(t, ctx, "victim-1-receipt-fr-390")
+	browsertest.Screenshot(t, ctx, "victim-1-receipt-fr-390")
 	do("the Arabic form", chromedp.Navigate(base+"/report?lang=ar"), chromedp.WaitVisible(chromedp.ID("what_happened")))
 	if dir := eval(`document.documentElement.dir`); dir != "rtl" {
 		t.Errorf("the Arabic form is dir=%q", dir)
 	}
 	fitsThePhone("the Arabic report form")
-	screenshot(t, ctx, "victim-2-form-ar-390")
+	browsertest.Screenshot(t, ctx, "victim-2-form-ar-390")
 
 	// The case worker triages and writes.
 	signIn("worker@a.example")
@@ -115,7 +84,7 @@ func TestBrowserReporterAndCaseWorker(t *testing.T) {
 	do("write to the reporter", chromedp.SendKeys(chromedp.ID("message-body"), "Bonjour, ne payez pas. Avez-vous une sauvegarde hors ligne ?"),
 		chromedp.Click(chromedp.ID("message-submit")))
 	waitText("#timeline", "message from the helper")
-	screenshot(t, ctx, "victim-3-case-worker")
+	browsertest.Screenshot(t, ctx, "victim-3-case-worker")
 	signOut()
 
 	// The reporter reads it with the receipt, then withdraws.
@@ -126,7 +95,7 @@ func TestBrowserReporterAndCaseWorker(t *testing.T) {
 		t.Errorf("status %q, page %.400s", status, page)
 	}
 	fitsThePhone("the status page")
-	screenshot(t, ctx, "victim-4-status-fr-390")
+	browsertest.Screenshot(t, ctx, "victim-4-status-fr-390")
 	do("withdraw", chromedp.Click(chromedp.CSS(`input[name=confirm]`)), chromedp.Click(chromedp.CSS(`button[value=withdraw]`)),
 		chromedp.WaitVisible(chromedp.ID("erased")))
 	if erased := text("#erased"); !strings.Contains(erased, "effacé") {
