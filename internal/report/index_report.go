@@ -179,18 +179,13 @@ func (ix *Index) ListIncidents(ctx context.Context, q db.Querier, f Filter, limi
 	if !ix.usesIndex(q) {
 		return ListIncidents(ctx, q, f, limit, offset)
 	}
-	if err := ix.sync(ctx); err != nil {
-		return nil, 0, err
-	}
-	ix.mu.RLock()
-	sel, err := ix.selection(ctx, q, f)
 	var ids []string
-	if err == nil {
-		ids = ix.page(sel, limit, offset)
-	}
-	ix.mu.RUnlock()
+	var total int
+	err := ix.selected(ctx, q, f, "list incidents", func(sel *roaring.Bitmap) {
+		ids, total = ix.page(sel, limit, offset), int(sel.GetCardinality())
+	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("list incidents: %w", err)
+		return nil, 0, err
 	}
 	byID := map[string]Row{}
 	err = db.EachIn(ctx, q, `SELECT i.id, i.title, `+incidentDate+`, i.determination, i.tlp FROM incidents i WHERE i.id IN (%s)`, ids,
@@ -214,7 +209,7 @@ func (ix *Index) ListIncidents(ctx context.Context, q db.Querier, f Filter, limi
 	if err := pageDetails(ctx, q, f.Viewer, out); err != nil {
 		return nil, 0, fmt.Errorf("list incidents: %w", err)
 	}
-	return out, int(sel.GetCardinality()), nil
+	return out, total, nil
 }
 
 // IncidentIDs is report.IncidentIDs from the index: every selected
@@ -226,23 +221,19 @@ func (ix *Index) IncidentIDs(ctx context.Context, q db.Querier, f Filter) ([]str
 	if !ix.usesIndex(q) {
 		return IncidentIDs(ctx, q, f)
 	}
-	if err := ix.sync(ctx); err != nil {
+	var out []string
+	err := ix.selected(ctx, q, f, "incident ids", func(sel *roaring.Bitmap) {
+		if n := sel.GetCardinality(); n > 0 {
+			out = make([]string, 0, n)
+		}
+		sel.Iterate(func(n uint32) bool {
+			out = append(out, ix.ids.id(n))
+			return true
+		})
+	})
+	if err != nil {
 		return nil, err
 	}
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	sel, err := ix.selection(ctx, q, f)
-	if err != nil {
-		return nil, fmt.Errorf("incident ids: %w", err)
-	}
-	var out []string
-	if n := sel.GetCardinality(); n > 0 {
-		out = make([]string, 0, n)
-	}
-	sel.Iterate(func(n uint32) bool {
-		out = append(out, ix.ids.id(n))
-		return true
-	})
 	slices.Sort(out)
 	return out, nil
 }
@@ -250,8 +241,8 @@ func (ix *Index) IncidentIDs(ctx context.Context, q db.Querier, f Filter) ([]str
 // extraIncidents lists the incidents a completion needs, read again only
 // when the store's count of changes moved.
 func (ix *Index) extraIncidents(ctx context.Context, q db.Querier) ([]string, error) {
-	var changes int64
-	if err := q.QueryRow(ctx, `SELECT n FROM store_changes WHERE id = 1`).Scan(&changes); err != nil {
+	changes, err := db.Changes(ctx, q)
+	if err != nil {
 		return nil, err
 	}
 	k := &ix.extras
@@ -283,20 +274,33 @@ func (ix *Index) ActorCounts(ctx context.Context, q db.Querier, f Filter) (map[s
 	if !ix.usesIndex(q) {
 		return ActorCounts(ctx, q, f)
 	}
-	if err := ix.sync(ctx); err != nil {
+	out := map[string]int{}
+	err := ix.selected(ctx, q, f, "actor counts", func(sel *roaring.Bitmap) {
+		for _, b := range ix.values[facetActor] {
+			if n := ix.bitmaps[b].AndCardinality(sel); n > 0 {
+				out[ix.keyOf[b]] = int(n)
+			}
+		}
+	})
+	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// selected catches up with other processes' writes, then gives fn the
+// filter's selection under the readers' lock; what names the answer in a
+// selection's error.
+func (ix *Index) selected(ctx context.Context, q db.Querier, f Filter, what string, fn func(sel *roaring.Bitmap)) error {
+	if err := ix.sync(ctx); err != nil {
+		return err
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	sel, err := ix.selection(ctx, q, f)
 	if err != nil {
-		return nil, fmt.Errorf("actor counts: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	out := map[string]int{}
-	for _, b := range ix.values[facetActor] {
-		if n := ix.bitmaps[b].AndCardinality(sel); n > 0 {
-			out[ix.keyOf[b]] = int(n)
-		}
-	}
-	return out, nil
+	fn(sel)
+	return nil
 }
