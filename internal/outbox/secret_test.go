@@ -133,15 +133,7 @@ func TestWebhookSecretsAreSealed(t *testing.T) {
 			t.Errorf("%d rows wait with the error of a secret that does not open, want 3", n)
 		}
 	}
-	t.Run("sqlite", func(t *testing.T) {
-		path := dbtest.SQLiteDSN(t)
-		store := dbtest.Open(t, path)
-		run(t, store, func() []string { return dbtest.Files(t, store, path) })
-	})
-	t.Run("postgres", func(t *testing.T) {
-		store := dbtest.Postgres(t)
-		run(t, store, func() []string { return dbtest.Files(t, store, "") })
-	})
+	dbtest.EachWithFiles(t, run)
 	t.Run("no key", func(t *testing.T) {
 		store := dbtest.Open(t, filepath.Join(t.TempDir(), "harmtrace.db"))
 		err := store.Write(context.Background(), db.Author{Who: "admin"}, func(tx *db.Tx) error {

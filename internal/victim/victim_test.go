@@ -416,13 +416,5 @@ func TestNothingOfTheReporterIsInTheStoreFiles(t *testing.T) {
 		}
 		dbtest.NotInFiles(t, files(), append(append(secrets, receipts...), hook.Secret)...)
 	}
-	t.Run("sqlite", func(t *testing.T) {
-		path := dbtest.SQLiteDSN(t)
-		store := dbtest.Open(t, path)
-		run(t, store, func() []string { return dbtest.Files(t, store, path) })
-	})
-	t.Run("postgres", func(t *testing.T) {
-		store := dbtest.Postgres(t)
-		run(t, store, func() []string { return dbtest.Files(t, store, "") })
-	})
+	dbtest.EachWithFiles(t, run)
 }

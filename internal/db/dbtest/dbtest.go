@@ -37,6 +37,21 @@ func Each(t *testing.T, fn func(t *testing.T, store *db.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// EachWithFiles is Each for tests that look into the store's files: fn
+// also gets a function that lists them (Files).
+func EachWithFiles(t *testing.T, fn func(t *testing.T, store *db.DB, files func() []string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		path := SQLiteDSN(t)
+		store := Open(t, path)
+		fn(t, store, func() []string { return Files(t, store, path) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		store := Postgres(t)
+		fn(t, store, func() []string { return Files(t, store, "") })
+	})
+}
+
 // SQLite returns a fresh migrated SQLite store, closed when the test ends.
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
